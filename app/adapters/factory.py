@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from importlib import import_module
+
+from app.adapters.interface import DatabaseAdapter
+from settings import ConfigurationError, DatabaseConfig
+
+# DB_TYPE -> "module:Class". A module is imported only when a database of its type is
+# configured, so a deployment installs only the drivers it uses.
+ADAPTERS = {
+    "postgres": "app.adapters.sql.adapter:SQLAdapter",
+    "mysql": "app.adapters.sql.adapter:SQLAdapter",
+    "sqlserver": "app.adapters.sql.adapter:SQLAdapter",
+    "sqlite": "app.adapters.sql.adapter:SQLAdapter",
+    "mongodb": "app.adapters.mongodb:MongoAdapter",
+    "memory": "app.adapters.memory:InMemoryAdapter",
+}
+
+# The driver each DB_TYPE needs, and the extra that installs it.
+DRIVERS = {
+    "postgres": ("asyncpg", "postgres"),
+    "mysql": ("aiomysql", "mysql"),
+    "sqlserver": ("aioodbc", "sqlserver"),
+    "sqlite": ("aiosqlite", "sqlite"),
+    "mongodb": ("pymongo", "mongodb"),
+}
+
+
+class DatabaseAdapterFactory:
+    @staticmethod
+    def get_adapter(db_type: str) -> type[DatabaseAdapter]:
+        if db_type not in ADAPTERS:
+            raise ConfigurationError(f"unknown DB_TYPE {db_type!r}; known: {', '.join(ADAPTERS)}")
+        if db_type in DRIVERS:
+            driver, extra = DRIVERS[db_type]
+            try:
+                import_module(driver)
+            except ImportError:
+                raise ConfigurationError(
+                    f"DB_TYPE={db_type} needs the {driver} driver: pip install 'multidb[{extra}]'"
+                ) from None
+        module, _, cls = ADAPTERS[db_type].partition(":")
+        adapter: type[DatabaseAdapter] = getattr(import_module(module), cls)
+        return adapter
+
+    @classmethod
+    def create(cls, name: str, config: DatabaseConfig) -> DatabaseAdapter:
+        return cls.get_adapter(config.DB_TYPE)(name, config)

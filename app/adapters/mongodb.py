@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from datetime import UTC
+from decimal import Decimal
+from typing import Any, ClassVar
+from uuid import UUID
+
+from bson.binary import UuidRepresentation
+from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
+from bson.decimal128 import Decimal128
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row
+from app.errors import Conflict, NotFound
+from app.models.resource import Resource
+
+# Server error codes that mean "cannot serve you now" rather than "bad request":
+# auth failed, unauthorized, interrupted at shutdown, not primary, host unreachable.
+_UNAVAILABLE_CODES = {6, 7, 13, 18, 89, 91, 189, 10107, 11600, 11602, 13435}
+
+
+class _DecimalCodec(TypeCodec):
+    python_type = Decimal
+    bson_type = Decimal128
+
+    def transform_python(self, value: Decimal) -> Decimal128:
+        return Decimal128(value)
+
+    def transform_bson(self, value: Decimal128) -> Decimal:
+        return value.to_decimal()
+
+
+CODEC_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(
+    tz_aware=True,
+    tzinfo=UTC,
+    uuid_representation=UuidRepresentation.STANDARD,
+    type_registry=TypeRegistry([_DecimalCodec()]),
+)
+
+
+class MongoAdapter(DatabaseAdapter):
+    """MongoDB through PyMongo's own async API."""
+
+    db_type: ClassVar[str] = "mongodb"
+    _client: AsyncMongoClient[dict[str, Any]] | None = None
+
+    async def connect(self) -> None:
+        config = self.config
+        options: dict[str, Any] = {
+            "serverSelectionTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
+            "connectTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
+            "maxPoolSize": config.POOL_SIZE + config.MAX_OVERFLOW,
+            "uuidRepresentation": "standard",
+            "tz_aware": True,
+            "appname": "multidb",
+        }
+        if config.CONNECTION_STRING is not None:
+            host: str = config.CONNECTION_STRING.get_secret_value()
+        else:
+            host = config.DB_HOST or "localhost"
+            options["port"] = config.DB_PORT
+            if config.DB_USER:  # an empty user means no authentication
+                options["username"] = config.DB_USER
+                options["password"] = config.password
+        self._client = AsyncMongoClient(host, **options)
+
+    async def disconnect(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+    @property
+    def database(self) -> AsyncDatabase[dict[str, Any]]:
+        if self._client is None:
+            raise RuntimeError(f"database {self.name!r} is not connected; call connect() first")
+        name = self.config.DB_NAME or self._client.get_default_database().name
+        return self._client.get_database(name, codec_options=CODEC_OPTIONS)
+
+    async def _ping(self) -> None:
+        await self.database.command("ping")
+
+    async def _create_schema(self, resource: Resource) -> None:
+        collection = self.database[resource.name]
+        for name in resource.unique:
+            await collection.create_index([(name, ASCENDING)], unique=True)
+        for name in resource.indexed:
+            await collection.create_index([(name, ASCENDING)])
+        await collection.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
+
+    async def _insert(self, resource: Resource, row: Row) -> Row:
+        await self.database[resource.name].insert_one(_to_document(row))
+        return row
+
+    async def _get(self, resource: Resource, id: UUID) -> Row:
+        document = await self.database[resource.name].find_one({"_id": id})
+        if document is None:
+            raise NotFound(f"no {resource.name} with id {id}")
+        return _to_row(document)
+
+    async def _list(self, resource: Resource, query: ListQuery) -> Page:
+        collection = self.database[resource.name]
+        where = {_field(name): value for name, value in query.filters.items()}
+        sort = [(_field(key.field), DESCENDING if key.descending else ASCENDING) for key in query.sort]
+        cursor = collection.find(where, sort=sort or None, skip=query.offset, limit=query.limit)
+        items = [_to_row(document) async for document in cursor]
+        total = await collection.count_documents(where)
+        return Page(items=items, total=total)
+
+    async def _update(self, resource: Resource, id: UUID, changes: Row) -> Row:
+        document = await self.database[resource.name].find_one_and_update(
+            {"_id": id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+        )
+        if document is None:
+            raise NotFound(f"no {resource.name} with id {id}")
+        return _to_row(document)
+
+    async def _delete(self, resource: Resource, id: UUID) -> None:
+        result = await self.database[resource.name].delete_one({"_id": id})
+        if result.deleted_count == 0:
+            raise NotFound(f"no {resource.name} with id {id}")
+
+    def _translate(self, error: Exception, resource: Resource | None) -> Exception:
+        if isinstance(error, DuplicateKeyError) and resource is not None:
+            fields = " or ".join(resource.unique) or "its key"
+            return Conflict(f"a {resource.name} row with the same {fields} already exists")
+        if isinstance(error, ConnectionFailure) or (
+            isinstance(error, OperationFailure) and error.code in _UNAVAILABLE_CODES
+        ):
+            return self._unavailable(type(error).__name__)
+        return error
+
+
+def _field(name: str) -> str:
+    return "_id" if name == "id" else name
+
+
+def _to_document(row: Row) -> dict[str, Any]:
+    document = {"_id": row["id"]}
+    document.update((name, value) for name, value in row.items() if name != "id")
+    return document
+
+
+def _to_row(document: dict[str, Any]) -> Row:
+    row = {"id": document.pop("_id")}
+    row.update(document)
+    return row

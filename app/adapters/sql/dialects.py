@@ -1,0 +1,85 @@
+"""What differs between the SQL databases: how to reach them and how they sort nulls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, ColumnElement, make_url
+from sqlalchemy.engine import Dialect
+
+from settings import DatabaseConfig
+
+DRIVERNAMES = {
+    "postgres": "postgresql+asyncpg",
+    "mysql": "mysql+aiomysql",
+    "sqlserver": "mssql+aioodbc",
+    "sqlite": "sqlite+aiosqlite",
+}
+
+
+def url_for(config: DatabaseConfig) -> URL:
+    drivername = DRIVERNAMES[config.DB_TYPE]
+    if config.CONNECTION_STRING is not None:
+        url = make_url(_with_sqlalchemy_scheme(config.CONNECTION_STRING.get_secret_value()))
+        return url.set(drivername=drivername)
+    if config.DB_TYPE == "sqlite":
+        return URL.create(drivername, database=config.DB_NAME)
+    query: dict[str, str] = {}
+    if config.DB_TYPE == "mysql":
+        query["charset"] = "utf8mb4"
+    if config.DB_TYPE == "sqlserver":
+        query = {"driver": config.ODBC_DRIVER, "TrustServerCertificate": "yes"}
+        if config.ODBC_DRIVER == "FreeTDS":
+            query["TDS_Version"] = "7.4"
+    return URL.create(
+        drivername,
+        username=config.DB_USER,
+        password=config.password or None,
+        host=config.DB_HOST,
+        port=config.DB_PORT,
+        database=config.DB_NAME,
+        query=query,
+    )
+
+
+def _with_sqlalchemy_scheme(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    aliases = {"postgres": "postgresql", "mariadb": "mysql", "sqlserver": "mssql"}
+    return aliases.get(scheme.split("+")[0].lower(), scheme) + sep + rest
+
+
+def engine_options(config: DatabaseConfig) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "pool_size": config.POOL_SIZE,
+        "max_overflow": config.MAX_OVERFLOW,
+        "pool_timeout": config.POOL_TIMEOUT,
+        # A database that restarted leaves dead connections in the pool; a ping on
+        # checkout replaces them instead of failing the next requests.
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+    }
+    timeout = config.CONNECT_TIMEOUT
+    connect_args: dict[str, Any] = {
+        "postgres": {"timeout": timeout, "server_settings": {"application_name": "multidb"}},
+        "mysql": {"connect_timeout": timeout},
+        "sqlserver": {"timeout": int(timeout) or 1},
+        "sqlite": {"timeout": timeout},
+    }[config.DB_TYPE]
+    options["connect_args"] = connect_args
+    return options
+
+
+def ensure_sqlite_directory(url: URL) -> None:
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def order_by(column: ColumnElement[Any], descending: bool, dialect: Dialect) -> ColumnElement[Any]:
+    """Nulls sort as the smallest value everywhere. PostgreSQL alone sorts them as the
+    largest, and MySQL and SQL Server do not accept NULLS FIRST, so only PostgreSQL
+    is told."""
+    ordered = column.desc() if descending else column.asc()
+    if dialect.name == "postgresql":
+        return ordered.nulls_last() if descending else ordered.nulls_first()
+    return ordered

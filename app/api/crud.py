@@ -1,0 +1,85 @@
+"""create_standard_routes: the six CRUD routes of one resource, on its controller.
+
+No `from __future__ import annotations` here: FastAPI reads the route signatures,
+whose types are the resource's models, at run time.
+"""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from dependency_injector import providers
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, create_model
+
+from app.api.problems import problem_responses
+from app.controllers.base import BaseController
+from app.models.resource import Resource
+
+
+def page_model(read: type[BaseModel]) -> type[BaseModel]:
+    return create_model(
+        f"{read.__name__}Page",
+        items=(list[read], ...),  # type: ignore[valid-type]
+        total=(int, ...),
+        limit=(int, ...),
+        offset=(int, ...),
+    )
+
+
+def create_standard_routes(
+    router: APIRouter,
+    *,
+    resource: Resource,
+    controller: providers.Provider[BaseController],
+) -> APIRouter:
+    """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
+    (whose prefix is the resource's path), each served by a fresh controller from
+    the `controller` provider of the container."""
+    Controller = Annotated[BaseController, Depends(Provide[controller])]
+    Create, Patch, Read = resource.create, resource.patch, resource.read
+    ListParams, Page = resource.list_params, page_model(resource.read)
+    name = resource.name
+
+    @router.post(
+        "", status_code=201, response_model=Read, responses=problem_responses(409, 422, 503), name=f"create_{name}"
+    )
+    @inject
+    async def create(body: Create, response: Response, controller: Controller) -> Any:  # type: ignore[valid-type]
+        row = await controller.create(body)
+        response.headers["Location"] = f"{router.prefix}/{row['id']}"
+        return row
+
+    @router.get("", response_model=Page, responses=problem_responses(422, 503), name=f"list_{name}")
+    @inject
+    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:  # type: ignore[valid-type]
+        page = await controller.list(params)
+        return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
+
+    @router.get("/{id}", response_model=Read, responses=problem_responses(404, 422, 503), name=f"get_{name}")
+    @inject
+    async def get(id: UUID, controller: Controller) -> Any:
+        return await controller.get(id)
+
+    @router.put(
+        "/{id}", response_model=Read, responses=problem_responses(404, 409, 422, 503), name=f"replace_{name}"
+    )
+    @inject
+    async def replace(id: UUID, body: Create, controller: Controller) -> Any:  # type: ignore[valid-type]
+        return await controller.replace(id, body)
+
+    @router.patch(
+        "/{id}", response_model=Read, responses=problem_responses(404, 409, 422, 503), name=f"update_{name}"
+    )
+    @inject
+    async def update(id: UUID, body: Patch, controller: Controller) -> Any:  # type: ignore[valid-type]
+        return await controller.update(id, body)
+
+    @router.delete(
+        "/{id}", status_code=204, response_class=Response, responses=problem_responses(404, 422, 503), name=f"delete_{name}"
+    )
+    @inject
+    async def delete(id: UUID, controller: Controller) -> None:
+        await controller.delete(id)
+
+    return router

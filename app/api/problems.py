@@ -1,0 +1,116 @@
+"""Every error answer is RFC 9457 application/problem+json, mapped here and only here."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+from app.errors import Conflict, NotFound, Unavailable
+
+PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger("multidb.api")
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ValidationProblem(Problem):
+    errors: list[FieldError]
+
+
+def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail).model_dump()
+    return JSONResponse({**body, **extra}, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` of a route that can answer with these error statuses."""
+    return {
+        status: {
+            "model": ValidationProblem if status == 422 else Problem,
+            "description": HTTPStatus(status).phrase,
+        }
+        for status in (*statuses, 500)
+    }
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    path = loc[1:] if len(loc) > 1 and loc[0] in ("body", "query", "path", "header") else loc
+    return ".".join(str(part) for part in path)
+
+
+async def _not_found(request: Request, error: Exception) -> JSONResponse:
+    return problem(404, str(error))
+
+
+async def _conflict(request: Request, error: Exception) -> JSONResponse:
+    return problem(409, str(error))
+
+
+async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    retry_after = str(request.app.state.retry_after)
+    return problem(503, str(error), headers={"Retry-After": retry_after})
+
+
+async def _invalid(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        FieldError(field=_field(tuple(item["loc"])), message=item["msg"]).model_dump()
+        for item in error.errors()
+    ]
+    return problem(422, f"the request is invalid ({len(errors)} error(s))", errors=errors)
+
+
+async def _http(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    return problem(error.status_code, str(error.detail), headers=error.headers)
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(500, "an unexpected error occurred; it has been logged")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(Unavailable, _unavailable)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_json_openapi(app: FastAPI) -> None:
+    """Document error bodies under application/problem+json, the type they are sent as."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = original()
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+                        if ref.rsplit("/", 1)[-1] in ("Problem", "ValidationProblem"):
+                            content[PROBLEM_JSON] = content.pop("application/json")
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

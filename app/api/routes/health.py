@@ -1,0 +1,25 @@
+"""No `from __future__ import annotations`: @inject reads the Annotated markers at run time."""
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from app.controllers.health import HealthController, HealthReport
+from containers import Container
+
+router = APIRouter(tags=["health"])
+
+
+@router.get(
+    "/health",
+    response_model=HealthReport,
+    responses={503: {"model": HealthReport, "description": "A required database is down"}},
+)
+@inject
+async def health(
+    controller: Annotated[HealthController, Depends(Provide[Container.health])],
+) -> JSONResponse:
+    report = await controller.check()
+    return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.adapters.interface import DatabaseAdapter
+from settings import Settings
+
+
+class DatabaseHealth(BaseModel):
+    type: str
+    status: Literal["up", "down"]
+    latency_ms: float
+
+
+class HealthReport(BaseModel):
+    status: Literal["ok", "degraded"]
+    databases: dict[str, DatabaseHealth]
+    ready: bool = Field(exclude=True)  # every REQUIRED database is up: 200, else 503
+
+
+class HealthController:
+    """Pings every named database at once, each bounded by HEALTH_TIMEOUT, so that the
+    answer comes within about that timeout even when several databases hang."""
+
+    def __init__(self, adapters: dict[str, DatabaseAdapter], settings: Settings) -> None:
+        self._adapters = adapters
+        self._timeout = settings.HEALTH_TIMEOUT
+
+    async def check(self) -> HealthReport:
+        adapters = self._adapters
+        distinct = {id(adapter): adapter for adapter in adapters.values()}
+        results = await asyncio.gather(*(self._ping(adapter) for adapter in distinct.values()))
+        by_adapter = dict(zip(distinct, results, strict=True))
+        report = {name: by_adapter[id(adapter)] for name, adapter in adapters.items()}
+        ready = all(
+            health.status == "up" or not adapters[name].config.REQUIRED
+            for name, health in report.items()
+        )
+        everything_up = all(health.status == "up" for health in report.values())
+        return HealthReport(status="ok" if everything_up else "degraded", databases=report, ready=ready)
+
+    async def _ping(self, adapter: DatabaseAdapter) -> DatabaseHealth:
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._timeout):
+                await adapter.ping()
+            status: Literal["up", "down"] = "up"
+        except Exception:  # any failure to answer is "down"; the adapter logged why
+            status = "down"
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        return DatabaseHealth(type=adapter.config.DB_TYPE, status=status, latency_ms=latency)

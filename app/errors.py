@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An error the API turns into an HTTP answer; its message is safe to show a client."""
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class Unavailable(DomainError):
+    """A database could not answer: down, unreachable, timed out or out of connections."""
+
+    def __init__(self, database: str, reason: str) -> None:
+        super().__init__(f"database {database!r} is unavailable: {reason}")
+        self.database = database
+        self.reason = reason

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import sys
+from functools import cache
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api.problems import install_problem_handlers, problem_json_openapi
+from app.api.routes import events, health, products, users
+from app.lifespan import lifespan
+from app.logs import configure_logging
+from containers import Container
+from settings import ConfigurationError
+
+
+def create_app(container: Any = None) -> FastAPI:
+    """The service around `container` (by default one built from the environment).
+
+    dependency-injector wires module functions, so the last app created in a process
+    is the one its routes resolve from: build one app per process, and swap a
+    database in tests with `container.databases.<name>.override(...)`.
+    """
+    container = container if container is not None else Container()
+    container.wire()
+    app = FastAPI(
+        title="multidb",
+        summary="One FastAPI service, several databases, chosen by configuration.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    app.state.retry_after = container.settings().RETRY_AFTER_SECONDS
+    install_problem_handlers(app)
+    for module in (health, users, products, events):
+        app.include_router(module.router)
+    problem_json_openapi(app)
+    return app
+
+
+@cache
+def _default_app() -> FastAPI:
+    try:
+        container = Container()
+    except ConfigurationError as error:
+        sys.exit(f"multidb: {error}")
+    settings = container.settings()
+    configure_logging(settings.LOG_LEVEL, settings.secrets())
+    return create_app(container)
+
+
+def __getattr__(name: str) -> Any:
+    # `app.main:app` is built on first use, not on import, so that importing
+    # create_app does not read the environment or wire a container.
+    if name == "app":
+        return _default_app()
+    raise AttributeError(name)

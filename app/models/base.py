@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+
+from app.models.types import Timestamp
+
+if TYPE_CHECKING:
+    from app.models.resource import Resource
+
+MAX_LIMIT = 100
+
+
+class Writable(BaseModel):
+    """What a client may send: unknown fields, and `id` or the timestamps, are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Record(BaseModel):
+    id: UUID
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+def _annotated(info: Any) -> Any:
+    return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+
+
+def partial_model(model: type[BaseModel]) -> type[BaseModel]:
+    """`model` with every field optional, for PATCH. An explicit null is still checked
+    against the field's type, so it is refused for a field that cannot be null."""
+    fields: Any = {
+        name: (_annotated(info), Field(default=None, description=info.description))
+        for name, info in model.model_fields.items()
+    }
+    return create_model(f"{model.__name__.removesuffix('Create')}Patch", __base__=Writable, **fields)
+
+
+class SortKey(BaseModel):
+    field: str
+    descending: bool = False
+
+
+def _sort_parser(allowed: tuple[str, ...]) -> Any:
+    def parse(value: str | None) -> tuple[SortKey, ...]:
+        keys = []
+        for part in (value or "").split(","):
+            name = part.strip()
+            if not name:
+                continue
+            descending = name.startswith("-")
+            name = name.removeprefix("-").removeprefix("+")
+            if name not in allowed:
+                raise ValueError(f"cannot sort by {name!r}; sortable fields: {', '.join(allowed)}")
+            keys.append(SortKey(field=name, descending=descending))
+        return tuple(keys)
+
+    return parse
+
+
+def list_params_model(resource: Resource) -> type[BaseModel]:
+    """The query parameters of `GET /{resource}`: paging, sort and equality filters.
+    Unknown parameters are refused, so a mistyped filter cannot return everything."""
+    filters: Any = {
+        name: (_annotated(resource.read.model_fields[name]) | None, None)
+        for name in resource.filterable
+    }
+    return create_model(
+        f"{resource.read.__name__}ListParams",
+        __config__=ConfigDict(extra="forbid"),
+        limit=(int, Field(default=20, ge=1, le=MAX_LIMIT)),
+        offset=(int, Field(default=0, ge=0)),
+        sort=(
+            Annotated[str | None, AfterValidator(_sort_parser(resource.sortable))],
+            Field(
+                default=None,
+                description="Comma-separated fields, '-' for descending; default oldest first.",
+            ),
+        ),
+        **filters,
+    )

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pydantic import Field
+from sqlalchemy import BigInteger, Column
+
+from app.adapters.sql.types import Money as MoneyColumn
+from app.adapters.sql.types import Text
+from app.models.base import Record, Writable
+from app.models.resource import Resource
+from app.models.table import resource_table
+from app.models.types import Count, Money
+
+
+class ProductBase(Writable):
+    sku: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    price: Money = Field(description='Exact, at most 2 decimal places; a string such as "19.99" on output.')
+    stock: Count = 0
+
+
+class ProductCreate(ProductBase):
+    pass
+
+
+class Product(ProductBase, Record):
+    pass
+
+
+products_table = resource_table(
+    "products",
+    Column("sku", Text(64), nullable=False, unique=True),
+    Column("name", Text(200), nullable=False, index=True),
+    Column("price", MoneyColumn, nullable=False),
+    Column("stock", BigInteger, nullable=False),
+)
+
+PRODUCTS = Resource(
+    name="products",
+    table=products_table,
+    create=ProductCreate,
+    read=Product,
+    filterable=("sku", "name"),
+)

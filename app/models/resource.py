@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, Table
+
+from app.models.base import Record, list_params_model, partial_model
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Everything the generic layers need to serve one resource on any database.
+
+    `table` is the storage schema: SQL adapters create it as is, the MongoDB and
+    in-memory adapters take the collection name, unique fields and indexes from it.
+    """
+
+    name: str
+    table: Table
+    create: type[BaseModel]
+    read: type[Record]
+    filterable: tuple[str, ...] = ()
+    patch: type[BaseModel] = field(init=False)
+    list_params: type[BaseModel] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "patch", partial_model(self.create))
+        object.__setattr__(self, "list_params", list_params_model(self))
+
+    @property
+    def unique(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.table.columns if column.unique)
+
+    @property
+    def indexed(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.table.columns if column.index)
+
+    @property
+    def sortable(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.table.columns if not isinstance(c.type, JSON))
+
+    def field_type(self, name: str) -> Any:
+        return self.read.model_fields[name].annotation

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from pydantic import Field
+from sqlalchemy import Column
+
+from app.adapters.sql.types import Text
+from app.models.base import Record, Writable
+from app.models.resource import Resource
+from app.models.table import resource_table
+from app.models.types import Email
+
+
+class UserBase(Writable):
+    email: Email
+    name: str = Field(min_length=1, max_length=100)
+
+
+class UserCreate(UserBase):
+    pass
+
+
+class User(UserBase, Record):
+    pass
+
+
+users_table = resource_table(
+    "users",
+    Column("email", Text(320), nullable=False, unique=True),
+    Column("name", Text(100), nullable=False, index=True),
+)
+
+USERS = Resource(
+    name="users", table=users_table, create=UserCreate, read=User, filterable=("email", "name")
+)

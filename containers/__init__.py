@@ -1,0 +1,3 @@
+from containers.container import Container
+
+__all__ = ["Container"]

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from app.adapters.factory import DatabaseAdapterFactory
+from app.adapters.interface import DatabaseAdapter
+from app.controllers.base import BaseController
+from app.models.resource import Resource
+from settings import ConfigurationError, Settings
+from settings.settings import PRIMARY
+
+
+def named_databases(settings: Settings, bound: Iterable[str]) -> containers.DynamicContainer:
+    """One pooled adapter provider per configured database; a name that code binds to
+    but no one configured is the primary's provider (the design note's fallback)."""
+    databases = containers.DynamicContainer()
+    configs = settings.database_configs()
+    for name, config in configs.items():
+        databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, config))
+    fallbacks = sorted(set(bound) - set(configs))
+    if fallbacks and settings.DATABASES_STRICT:
+        missing = ", ".join(f"DATABASES__{name}__DB_TYPE" for name in fallbacks)
+        raise ConfigurationError(f"DATABASES_STRICT=true and {missing} not set")
+    for name in fallbacks:
+        databases.set_provider(name, databases.providers[PRIMARY])
+    return databases
+
+
+def adapters_by_name(databases: providers.DependenciesContainer) -> dict[str, DatabaseAdapter]:
+    """Each named database's adapter as the container provides it now, overrides included."""
+    return {name: provider() for name, provider in sorted(databases.providers.items())}
+
+
+@dataclass(frozen=True)
+class Binding:
+    resource: Resource
+    database: str
+
+
+def bindings(container: Any) -> list[Binding]:
+    """Which database each controller provider is bound to, read from the container."""
+    found = []
+    for provider in container.traverse(types=[providers.Factory]):
+        cls = provider.cls
+        if isinstance(cls, type) and issubclass(cls, BaseController) and hasattr(cls, "resource"):
+            name = container.databases.resolve_provider_name(provider.kwargs["db_adapter"])
+            found.append(Binding(cls.resource, name))
+    return sorted(found, key=lambda binding: binding.resource.name)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from settings.urls import DEFAULT_PORTS, SERVER_TYPES, check_scheme, mask_url
+
+DatabaseType = Literal["postgres", "mysql", "sqlserver", "mongodb", "sqlite", "memory"]
+
+
+class DatabaseConfig(BaseModel):
+    """One named database: where it is, and how the service pools its connections."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    DB_TYPE: DatabaseType
+    DB_HOST: str | None = None
+    DB_PORT: int | None = Field(default=None, ge=1, le=65535)
+    DB_USER: str | None = None
+    DB_PASSWORD: SecretStr = SecretStr("")
+    DB_NAME: str | None = None
+    CONNECTION_STRING: SecretStr | None = None
+    ODBC_DRIVER: str = "FreeTDS"
+
+    POOL_SIZE: int = Field(default=10, ge=1)
+    MAX_OVERFLOW: int = Field(default=10, ge=0)
+    POOL_TIMEOUT: float = Field(default=5.0, gt=0)
+    CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
+    QUERY_TIMEOUT: float = Field(default=30.0, gt=0)
+    REQUIRED: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _type_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("DB_TYPE"), str):
+            db_type = data["DB_TYPE"]
+            data = {k: v for k, v in data.items() if v not in ("", None) or k == "DB_PASSWORD"}
+            if db_type in DEFAULT_PORTS:
+                data.setdefault("DB_PORT", DEFAULT_PORTS[db_type])
+            if db_type == "sqlite":
+                data.setdefault("DB_NAME", "data/app.db")
+        return data
+
+    @field_validator("CONNECTION_STRING")
+    @classmethod
+    def _connection_string_fits_type(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is not None and "DB_TYPE" in info.data:
+            check_scheme(info.data["DB_TYPE"], value.get_secret_value())
+        return value
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, message) for what a named database of this type is missing."""
+        if self.CONNECTION_STRING is not None or self.DB_TYPE not in SERVER_TYPES:
+            return []
+        missing = []
+        if not self.DB_HOST:
+            missing.append(("DB_HOST", f"a {self.DB_TYPE} database needs a host"))
+        if self.DB_TYPE != "mongodb" and not self.DB_USER:
+            missing.append(("DB_USER", f"a {self.DB_TYPE} database needs a user"))
+        if not self.DB_NAME:
+            missing.append(("DB_NAME", f"a {self.DB_TYPE} database needs a database name"))
+        return missing
+
+    @property
+    def password(self) -> str:
+        return self.DB_PASSWORD.get_secret_value()
+
+    def describe(self) -> str:
+        """Where this database is, safe to log: type, host and database, never a password."""
+        if self.CONNECTION_STRING is not None:
+            return f"{self.DB_TYPE} {mask_url(self.CONNECTION_STRING.get_secret_value())}"
+        if self.DB_TYPE == "memory":
+            return "memory (in-process)"
+        if self.DB_TYPE == "sqlite":
+            return f"sqlite {self.DB_NAME}"
+        return f"{self.DB_TYPE} {self.DB_HOST}:{self.DB_PORT}/{self.DB_NAME}"
+
+    def secrets(self) -> set[str]:
+        values = {self.password}
+        if self.CONNECTION_STRING is not None:
+            values.add(self.CONNECTION_STRING.get_secret_value())
+        return {value for value in values if value}

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+# Values of these fields are never echoed back in an error message.
+_SECRET_FIELDS = {"DB_PASSWORD", "CONNECTION_STRING", "DB_CONNECTION_STRING"}
+
+
+class ConfigurationError(Exception):
+    """Configuration that the service refuses to start with; the message is one line."""
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """One line naming each bad environment variable, without secret values."""
+    parts = []
+    for item in error.errors(include_url=False):
+        loc = [str(part) for part in item["loc"]]
+        variable = "__".join(loc)
+        message = item["msg"].removeprefix("Value error, ")
+        shown = f"{variable}: {message}" if variable else message
+        if loc and loc[-1] not in _SECRET_FIELDS and item["type"] != "value_error":
+            shown += f" (got {item['input']!r})"
+        parts.append(shown)
+    return "invalid configuration: " + "; ".join(parts)

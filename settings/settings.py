@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from settings.database import DatabaseConfig, DatabaseType
+
+PRIMARY = "default"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from the environment (and `.env`)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_nested_delimiter="__",
+        case_sensitive=True,
+        extra="ignore",
+    )
+
+    # The primary database, named "default"; the design note's defaults where it has one.
+    DB_TYPE: DatabaseType = "sqlite"
+    DB_HOST: str = "localhost"
+    DB_PORT: int | None = Field(default=None, ge=1, le=65535)
+    DB_USER: str | None = None
+    DB_PASSWORD: SecretStr = SecretStr("")
+    DB_NAME: str | None = None
+    DB_CONNECTION_STRING: SecretStr | None = None
+    DB_POOL_SIZE: int = Field(default=10, ge=1)
+    DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    DB_POOL_TIMEOUT: float = Field(default=5.0, gt=0)
+    DB_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
+    DB_QUERY_TIMEOUT: float = Field(default=30.0, gt=0)
+    DB_REQUIRED: bool = True
+    DB_ODBC_DRIVER: str = "FreeTDS"
+
+    DATABASES: dict[str, DatabaseConfig] = Field(default_factory=dict)
+    DATABASES_STRICT: bool = False
+
+    HOST: str = "127.0.0.1"
+    PORT: int = Field(default=8000, ge=0, le=65535)
+    LOG_LEVEL: str = "INFO"
+    HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
+    RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
+
+    _primary: DatabaseConfig = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _databases_are_complete(self) -> Self:
+        if PRIMARY in self.DATABASES:
+            raise ValueError(
+                f"DATABASES__{PRIMARY}__*: the primary is configured with DB_TYPE, DB_HOST, ..."
+            )
+        try:
+            self._primary = DatabaseConfig.model_validate(self._primary_fields())
+        except ValidationError as error:
+            raise ValueError(_primary_messages(error)) from None
+        problems = [
+            f"{_primary_variable(field)}: {message}" for field, message in self._primary.problems()
+        ]
+        problems += [
+            f"DATABASES__{name}__{field}: {message}"
+            for name, config in self.DATABASES.items()
+            for field, message in config.problems()
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def primary(self) -> DatabaseConfig:
+        return self._primary
+
+    def _primary_fields(self) -> dict[str, Any]:
+        return {name: getattr(self, _primary_variable(name)) for name in DatabaseConfig.model_fields}
+
+    def database_configs(self) -> dict[str, DatabaseConfig]:
+        """Every configured database by name, the primary first as "default"."""
+        return {PRIMARY: self.primary, **self.DATABASES}
+
+    def secrets(self) -> set[str]:
+        return set().union(*(config.secrets() for config in self.database_configs().values()))
+
+
+def _primary_variable(field: str) -> str:
+    """The environment variable of the primary that sets DatabaseConfig's `field`."""
+    return field if field.startswith("DB_") else f"DB_{field}"
+
+
+def _primary_messages(error: ValidationError) -> str:
+    return "; ".join(
+        f"{_primary_variable(str(item['loc'][0]))}: {item['msg'].removeprefix('Value error, ')}"
+        if item["loc"]
+        else item["msg"].removeprefix("Value error, ")
+        for item in error.errors(include_url=False)
+    )
