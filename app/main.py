@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.api.problems import install_problem_handlers, problem_json_openapi
-from app.api.routes import events, health, products, users
+from app.api.routes import routers
 from app.lifespan import lifespan
 from app.logs import configure_logging
 from containers import Container
@@ -22,7 +22,6 @@ def create_app(container: Any = None) -> FastAPI:
     database in tests with `container.databases.<name>.override(...)`.
     """
     container = container if container is not None else Container()
-    container.wire()
     app = FastAPI(
         title="multidb",
         summary="One FastAPI service, several databases, chosen by configuration.",
@@ -31,8 +30,9 @@ def create_app(container: Any = None) -> FastAPI:
     app.state.container = container
     app.state.retry_after = container.settings().RETRY_AFTER_SECONDS
     install_problem_handlers(app)
-    for module in (health, users, products, events):
-        app.include_router(module.router)
+    for router in routers():
+        app.include_router(router)
+    container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
     return app
 

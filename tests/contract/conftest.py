@@ -1,0 +1,42 @@
+"""One contract, every backend: each test here runs once per database type."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.adapters.interface import ListQuery
+from containers.databases import bindings
+from tests.conftest import backend_database
+from tests.support import backends
+from tests.support.service import container, serve, settings
+
+NAMES = ("users_db", "products_db", "analytics_db")
+
+
+@pytest.fixture(scope="module", params=backends.ALL)
+async def service(request: pytest.FixtureRequest, sqlite_dir: Any) -> AsyncIterator[Any]:
+    backend = request.param
+    databases = {name: backend_database(request, backend, f"contract-{name}") for name in NAMES}
+    config = settings(DB_TYPE="sqlite", DB_NAME=str(sqlite_dir / "contract-primary.db"), DATABASES=databases)
+    built = container(config)
+    async with serve(built) as client:
+        yield client, built
+
+
+@pytest.fixture
+async def client(service: Any) -> AsyncIterator[httpx.AsyncClient]:
+    client, built = service
+    await _wipe(built)
+    yield client
+
+
+async def _wipe(built: Any) -> None:
+    for binding in bindings(built):
+        adapter = getattr(built.databases, binding.database)()
+        while page := (await adapter.list(binding.resource, ListQuery(limit=500))).items:
+            for row in page:
+                await adapter.delete(binding.resource, row["id"])

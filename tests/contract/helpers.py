@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The RFC 9457 body of an error answer, after checking its status and shape."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"] and body["detail"] and body["type"]
+    return body
+
+
+def error_fields(response: httpx.Response) -> set[str]:
+    return {error["field"] for error in problem(response, 422)["errors"]}
+
+
+async def create(client: httpx.AsyncClient, path: str, **body: Any) -> dict[str, Any]:
+    response = await client.post(path, json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+async def total(client: httpx.AsyncClient, path: str) -> int:
+    response = await client.get(path)
+    assert response.status_code == 200, response.text
+    count: int = response.json()["total"]
+    return count

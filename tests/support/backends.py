@@ -1,0 +1,96 @@
+"""Where each real database server is, and how a test gets one or is told why not.
+
+A backend whose server cannot be reached is skipped with a reason naming its
+variable, unless REQUIRE_BACKENDS names it: then the test fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NoReturn, TypeVar
+
+import pytest
+from sqlalchemy import make_url
+
+DEFAULT_URLS = {
+    "postgres": "postgresql://postgres@127.0.0.1:5432/multidb_test",
+    "mysql": "mysql://root@127.0.0.1:3306/multidb_test",
+}
+VARIABLES = {
+    "postgres": "TEST_POSTGRES_URL",
+    "mysql": "TEST_MYSQL_URL",
+    "mongodb": "TEST_MONGODB_URL",
+    "sqlserver": "TEST_SQLSERVER_URL",
+}
+T = TypeVar("T")
+ALL = ("memory", "sqlite", "postgres", "mysql", "mongodb", "sqlserver")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to the end on a loop of its own, even from inside a running loop
+    (fixtures are asked for lazily, from async fixtures)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def required() -> set[str]:
+    return {name.strip() for name in os.environ.get("REQUIRE_BACKENDS", "").split(",") if name.strip()}
+
+
+def unavailable(backend: str, reason: str) -> NoReturn:
+    message = f"{backend} is not reachable ({reason}); set {VARIABLES[backend]} to run these tests"
+    if backend in required():
+        pytest.fail(f"{message}, and REQUIRE_BACKENDS names it", pytrace=False)
+    pytest.skip(message)
+
+
+def url_of(backend: str) -> str | None:
+    return os.environ.get(VARIABLES[backend]) or DEFAULT_URLS.get(backend)
+
+
+async def ensure_postgres_database(url: str) -> None:
+    import asyncpg
+
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
+        database="postgres", timeout=5,
+    )
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await admin.close()
+
+
+async def ensure_mysql_database(url: str) -> None:
+    import aiomysql
+
+    parsed = make_url(url)
+    admin = await aiomysql.connect(
+        host=parsed.host, port=parsed.port or 3306, user=parsed.username, password=parsed.password or "",
+        connect_timeout=5,
+    )
+    try:
+        async with admin.cursor() as cursor:
+            await cursor.execute(
+                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` CHARACTER SET utf8mb4"
+            )
+    finally:
+        admin.close()
+
+
+def database_config(backend: str, location: str) -> dict[str, Any]:
+    """The DATABASES__<name>__* values that put a named database on `backend`."""
+    if backend == "memory":
+        return {"DB_TYPE": "memory"}
+    if backend == "sqlite":
+        return {"DB_TYPE": "sqlite", "DB_NAME": location}
+    config: dict[str, Any] = {"DB_TYPE": backend, "CONNECTION_STRING": location}
+    if backend == "mongodb":
+        config["DB_NAME"] = "multidb_test"
+    return config

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from dependency_injector import providers
+
+from app.main import create_app
+from containers import Container
+from settings import Settings
+
+
+def settings(**values: Any) -> Settings:
+    """Settings from `values` alone: no environment variable or .env file leaks in."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def container(config: Settings) -> Any:
+    return Container(settings=providers.Object(config))
+
+
+@asynccontextmanager
+async def serve(service_container: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The app around `service_container`, started and stopped like uvicorn does."""
+    app = create_app(service_container)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://multidb.test") as client:
+            yield client
