@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pymysql
 import pytest
 
 from tests.support import backends
@@ -27,7 +28,7 @@ def postgres_url() -> str:
     url = backends.url_of("postgres")
     assert url is not None
     try:
-        backends.run(backends.ensure_postgres_database(url))
+        backends.run(backends.recreate_postgres_database(url))
     except (OSError, TimeoutError) as error:
         backends.unavailable("postgres", type(error).__name__)
     return url
@@ -38,8 +39,8 @@ def mysql_url() -> str:
     url = backends.url_of("mysql")
     assert url is not None
     try:
-        backends.run(backends.ensure_mysql_database(url))
-    except Exception as error:  # aiomysql wraps refusals in its own OperationalError
+        backends.run(backends.recreate_mysql_database(url))
+    except (OSError, TimeoutError, pymysql.err.OperationalError) as error:
         backends.unavailable("mysql", type(error).__name__)
     return url
 

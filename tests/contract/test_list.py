@@ -104,3 +104,13 @@ async def test_filters_on_references(client: httpx.AsyncClient) -> None:
     assert (await listed(client, "/events", type="nothing"))["total"] == 0
     assert error_fields(await client.get("/events", params={"user_id": "nope"})) == {"user_id"}
     assert error_fields(await client.get("/events", params={"properties": "{}"})) == {"properties"}
+
+
+async def test_uuids_sort_by_their_bytes(client: httpx.AsyncClient) -> None:
+    references = [str(uuid4()) for _ in range(12)]
+    for reference in references:
+        await create(client, "/events", type="ref", user_id=reference)
+
+    ascending = (await listed(client, "/events", sort="user_id"))["items"]
+
+    assert [e["user_id"] for e in ascending] == sorted(references)

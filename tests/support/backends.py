@@ -51,7 +51,8 @@ def url_of(backend: str) -> str | None:
     return os.environ.get(VARIABLES[backend]) or DEFAULT_URLS.get(backend)
 
 
-async def ensure_postgres_database(url: str) -> None:
+async def recreate_postgres_database(url: str) -> None:
+    """A fresh, empty test database, so every run starts from the current schema."""
     import asyncpg
 
     parsed = make_url(url)
@@ -60,14 +61,13 @@ async def ensure_postgres_database(url: str) -> None:
         database="postgres", timeout=5,
     )
     try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", parsed.database)
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
 
 
-async def ensure_mysql_database(url: str) -> None:
+async def recreate_mysql_database(url: str) -> None:
     import aiomysql
 
     parsed = make_url(url)
@@ -77,9 +77,13 @@ async def ensure_mysql_database(url: str) -> None:
     )
     try:
         async with admin.cursor() as cursor:
+            # Checked first: DROP/CREATE ... IF [NOT] EXISTS warn, and warnings are errors here.
             await cursor.execute(
-                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` CHARACTER SET utf8mb4"
+                "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = %s", (parsed.database,)
             )
+            if await cursor.fetchone():
+                await cursor.execute(f"DROP DATABASE `{parsed.database}`")
+            await cursor.execute(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4")
     finally:
         admin.close()
 

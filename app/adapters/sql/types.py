@@ -25,9 +25,10 @@ def Text(length: int) -> TypeEngine[str]:  # noqa: N802 - reads like the other c
     )
 
 
-# SQL Server's uniqueidentifier sorts by its last six bytes first, which would break
-# "id order follows creation order"; its hex form sorts like the UUID's bytes.
-UUID: TypeEngine[Any] = Uuid().with_variant(Uuid(native_uuid=False), "mssql")
+# SQL Server's uniqueidentifier sorts by its last six bytes first, and MariaDB's UUID
+# type reorders the bytes of some versions; the 32-digit hex form sorts like the
+# UUID's bytes everywhere, so sorting by an id is the same on every backend.
+UUID: TypeEngine[Any] = Uuid().with_variant(Uuid(native_uuid=False), "mssql", "mysql", "mariadb")
 
 Json: TypeEngine[Any] = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
