@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 from dependency_injector import providers
+from fastapi import APIRouter
 
 from app.main import create_app
 from containers import Container
@@ -22,9 +23,12 @@ def container(config: Settings) -> Any:
 
 
 @asynccontextmanager
-async def serve(service_container: Any) -> AsyncIterator[httpx.AsyncClient]:
-    """The app around `service_container`, started and stopped like uvicorn does."""
+async def serve(service_container: Any, *extra: APIRouter) -> AsyncIterator[httpx.AsyncClient]:
+    """The app around `service_container`, with `extra` routes, started and stopped
+    like uvicorn does."""
     app = create_app(service_container)
+    for router in extra:
+        app.include_router(router)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://multidb.test") as client:
