@@ -1,0 +1,70 @@
+"""What a database really holds, asked through its own driver, not through the service."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from uuid import UUID
+
+import asyncpg
+import pymysql
+from pymongo import MongoClient
+from sqlalchemy import make_url
+
+
+def _hex(ids: Iterable[str]) -> list[str]:
+    return [UUID(id).hex for id in ids]
+
+
+async def postgres_ids(url: str, table: str, ids: list[str]) -> set[str]:
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password, database=parsed.database
+    )
+    try:
+        if not await connection.fetchval("SELECT to_regclass($1)", table):
+            return set()
+        rows = await connection.fetch(f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])", [UUID(i) for i in ids])
+        return {str(row["id"]) for row in rows}
+    finally:
+        await connection.close()
+
+
+def mysql_ids(url: str, table: str, ids: list[str]) -> set[str]:
+    parsed = make_url(url)
+    connection = pymysql.connect(
+        host=parsed.host, port=parsed.port or 3306, user=parsed.username, password=parsed.password or "",
+        database=parsed.database,
+    )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                           "AND TABLE_NAME = %s", (table,))
+            if cursor.fetchone()[0] == 0:  # type: ignore[index]
+                return set()
+            cursor.execute(f"SELECT id FROM {table} WHERE id IN %s", (_hex(ids),))
+            return {str(UUID(row[0])) for row in cursor.fetchall()}
+    finally:
+        connection.close()
+
+
+def sqlite_ids(path: str, table: str, ids: list[str]) -> set[str]:
+    connection = sqlite3.connect(path)
+    try:
+        exists = connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        if not exists:
+            return set()
+        marks = ",".join("?" * len(ids))
+        rows = connection.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", _hex(ids)).fetchall()
+        return {str(UUID(row[0])) for row in rows}
+    finally:
+        connection.close()
+
+
+def mongodb_ids(url: str, database: str, collection: str, ids: list[str]) -> set[str]:
+    client: MongoClient[dict[str, object]] = MongoClient(url, uuidRepresentation="standard")
+    try:
+        found = client[database][collection].find({"_id": {"$in": [UUID(i) for i in ids]}}, {"_id": 1})
+        return {str(document["_id"]) for document in found}
+    finally:
+        client.close()
