@@ -50,16 +50,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _databases_are_complete(self) -> Self:
         if PRIMARY in self.DATABASES:
-            raise ValueError(
-                f"DATABASES__{PRIMARY}__*: the primary is configured with DB_TYPE, DB_HOST, ..."
-            )
+            raise ValueError(f"DATABASES__{PRIMARY}__*: the primary is configured with DB_TYPE, DB_HOST, ...")
         try:
             self._primary = DatabaseConfig.model_validate(self._primary_fields())
         except ValidationError as error:
             raise ValueError(_primary_messages(error)) from None
-        problems = [
-            f"{_primary_variable(field)}: {message}" for field, message in self._primary.problems()
-        ]
+        problems = [f"{_primary_variable(field)}: {message}" for field, message in self._primary.problems()]
         problems += [
             f"DATABASES__{name}__{field}: {message}"
             for name, config in self.DATABASES.items()

@@ -62,11 +62,15 @@ async def test_a_database_down_at_startup_answers_503_then_recovers(proxy: Proxy
         down = await client.post("/products", json={"sku": "d", "name": "D", "price": "1"})
         assert "products_db" in problem(down, 503)["detail"]
         assert down.headers["retry-after"] == "7"
-        assert (await client.post("/users", json={"email": "up@example.com", "name": "Up"})).status_code == 201
+        assert (
+            await client.post("/users", json={"email": "up@example.com", "name": "Up"})
+        ).status_code == 201
 
         await proxy.up()
         sku = f"back-{id(proxy)}"
-        back = await eventually(lambda: client.post("/products", json={"sku": sku, "name": "B", "price": "2"}))
+        back = await eventually(
+            lambda: client.post("/products", json={"sku": sku, "name": "B", "price": "2"})
+        )
         assert back.status_code == 201, back.text
         assert (await client.get(f"/products/{back.json()['id']}")).status_code == 200
         assert (await client.get("/health")).status_code == 200
@@ -104,7 +108,9 @@ async def test_a_hanging_database_is_bounded_and_the_others_are_not_affected(
     assert health.json()["databases"]["products_db"]["status"] == "down"
 
 
-async def test_an_optional_database_that_is_down_leaves_the_service_ready(proxy: Proxy, postgres_url: str) -> None:
+async def test_an_optional_database_that_is_down_leaves_the_service_ready(
+    proxy: Proxy, postgres_url: str
+) -> None:
     async with serve(container(through(proxy, postgres_url, REQUIRED=False))) as client:
         health = await client.get("/health")
 

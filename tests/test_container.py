@@ -24,7 +24,9 @@ def sqlite_settings(directory: Path, **databases: str) -> Any:
     return settings(
         DB_TYPE="sqlite",
         DB_NAME=str(directory / "primary.db"),
-        DATABASES={name: {"DB_TYPE": "sqlite", "DB_NAME": str(directory / file)} for name, file in databases.items()},
+        DATABASES={
+            name: {"DB_TYPE": "sqlite", "DB_NAME": str(directory / file)} for name, file in databases.items()
+        },
     )
 
 
@@ -35,7 +37,8 @@ def test_one_provider_per_named_database(tmp_path: Path) -> None:
     assert {"default", "users_db", "reports_db", "products_db", "analytics_db"} <= names
     assert built.databases.users_db() is built.databases.users_db()  # one pool for the app's life
     assert built.databases.users_db() is not built.databases.default()
-    assert built.databases.reports_db().config.DB_NAME == str(tmp_path / "reports.db")
+    expected = str(tmp_path / "reports.db")
+    assert expected == built.databases.reports_db().config.DB_NAME
 
 
 def test_a_bound_name_that_is_not_configured_falls_back_to_the_primary(tmp_path: Path) -> None:

@@ -25,7 +25,11 @@ async def test_concurrent_requests_each_land_in_their_own_database(
         DB_TYPE="sqlite",
         DB_NAME=primary,
         DATABASES={
-            "users_db": {"DB_TYPE": "mongodb", "CONNECTION_STRING": mongodb_url, "DB_NAME": "multidb_routing"},
+            "users_db": {
+                "DB_TYPE": "mongodb",
+                "CONNECTION_STRING": mongodb_url,
+                "DB_NAME": "multidb_routing",
+            },
             "products_db": {"DB_TYPE": "mysql", "CONNECTION_STRING": mysql_url},
             "analytics_db": {"DB_TYPE": "postgres", "CONNECTION_STRING": postgres_url},
         },

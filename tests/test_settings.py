@@ -51,7 +51,10 @@ def test_the_documented_environment_configures_three_databases(monkeypatch: pyte
     assert (configs["default"].DB_TYPE, configs["default"].DB_NAME) == ("postgres", "main_db")
     users = configs["users_db"]
     assert (users.DB_TYPE, users.DB_HOST, users.DB_PORT, users.DB_USER) == (
-        "mongodb", "localhost", 27017, "mongodb_user"
+        "mongodb",
+        "localhost",
+        27017,
+        "mongodb_user",
     )
     assert configs["products_db"].password == "YourStrong@Passw0rd"
 
@@ -65,10 +68,17 @@ def test_nothing_configured_is_an_embedded_sqlite_file(monkeypatch: pytest.Monke
 def test_ports_default_by_type_and_an_empty_password_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load(
         monkeypatch,
-        DATABASES__a__DB_TYPE="mysql", DATABASES__a__DB_HOST="h", DATABASES__a__DB_USER="root",
-        DATABASES__a__DB_NAME="a", DATABASES__a__DB_PASSWORD="",
-        DATABASES__b__DB_TYPE="mongodb", DATABASES__b__DB_HOST="h", DATABASES__b__DB_NAME="b",
-        DATABASES__c__DB_TYPE="sqlserver", DATABASES__c__DB_HOST="h", DATABASES__c__DB_USER="sa",
+        DATABASES__a__DB_TYPE="mysql",
+        DATABASES__a__DB_HOST="h",
+        DATABASES__a__DB_USER="root",
+        DATABASES__a__DB_NAME="a",
+        DATABASES__a__DB_PASSWORD="",
+        DATABASES__b__DB_TYPE="mongodb",
+        DATABASES__b__DB_HOST="h",
+        DATABASES__b__DB_NAME="b",
+        DATABASES__c__DB_TYPE="sqlserver",
+        DATABASES__c__DB_HOST="h",
+        DATABASES__c__DB_USER="sa",
         DATABASES__c__DB_NAME="c",
     )
 
@@ -80,8 +90,11 @@ def test_ports_default_by_type_and_an_empty_password_is_valid(monkeypatch: pytes
 
 def test_pool_and_timeout_settings_have_defaults_and_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load(
-        monkeypatch, DATABASES__a__DB_TYPE="memory", DATABASES__a__POOL_SIZE="3",
-        DATABASES__a__QUERY_TIMEOUT="1.5", DATABASES__a__REQUIRED="false",
+        monkeypatch,
+        DATABASES__a__DB_TYPE="memory",
+        DATABASES__a__POOL_SIZE="3",
+        DATABASES__a__QUERY_TIMEOUT="1.5",
+        DATABASES__a__REQUIRED="false",
     )
 
     config = settings.DATABASES["a"]
@@ -100,8 +113,10 @@ def test_pool_and_timeout_settings_have_defaults_and_can_be_set(monkeypatch: pyt
             {"DATABASES__x__DB_TYPE": "postgres", "DATABASES__x__DB_USER": "u", "DATABASES__x__DB_NAME": "n"},
             "DATABASES__x__DB_HOST",
         ),
-        ({"DATABASES__x__DB_TYPE": "mysql", "DATABASES__x__DB_HOST": "h", "DATABASES__x__DB_NAME": "n"},
-         "DATABASES__x__DB_USER"),
+        (
+            {"DATABASES__x__DB_TYPE": "mysql", "DATABASES__x__DB_HOST": "h", "DATABASES__x__DB_NAME": "n"},
+            "DATABASES__x__DB_USER",
+        ),
         ({"DB_TYPE": "postgres", "DB_NAME": "n"}, "DB_USER"),
         (
             {"DATABASES__x__DB_TYPE": "mongodb", "DATABASES__x__CONNECTION_STRING": "postgresql://h/d"},
@@ -130,7 +145,10 @@ def test_passwords_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     secret = "pa55-w0rd-XYZZY"
     settings = load(
         monkeypatch,
-        DB_TYPE="postgres", DB_USER="u", DB_NAME="n", DB_PASSWORD=secret,
+        DB_TYPE="postgres",
+        DB_USER="u",
+        DB_NAME="n",
+        DB_PASSWORD=secret,
         DATABASES__m__DB_TYPE="mongodb",
         DATABASES__m__CONNECTION_STRING=f"mongodb://admin:{secret}@db.example:27017/app",
     )

@@ -55,7 +55,9 @@ def test_list_pages_with_order_by_offset_fetch() -> None:
 
     sql = " ".join(str(statement.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True})).split())
 
-    assert re.search(r"ORDER BY products\.price DESC, products\.id ASC OFFSET 40 ROWS FETCH FIRST 20 ROWS ONLY", sql)
+    assert re.search(
+        r"ORDER BY products\.price DESC, products\.id ASC OFFSET 40 ROWS FETCH FIRST 20 ROWS ONLY", sql
+    )
     assert "NULLS" not in sql  # SQL Server has no NULLS FIRST; its default already sorts them first
 
 
@@ -73,7 +75,11 @@ def test_uuid_and_decimal_parameters_bind_as_sql_server_expects() -> None:
 
 def test_the_url_names_the_odbc_driver_and_hides_the_password() -> None:
     config = DatabaseConfig(
-        DB_TYPE="sqlserver", DB_HOST="db", DB_USER="sa", DB_PASSWORD="YourStrong@Passw0rd", DB_NAME="products_db"
+        DB_TYPE="sqlserver",
+        DB_HOST="db",
+        DB_USER="sa",
+        DB_PASSWORD="YourStrong@Passw0rd",
+        DB_NAME="products_db",
     )
 
     url = url_for(config)
@@ -87,14 +93,20 @@ def test_the_freetds_odbc_driver_loads() -> None:
     assert "FreeTDS" in pyodbc.drivers()
 
     with pytest.raises(pyodbc.Error) as raised:
-        pyodbc.connect(f"DRIVER=FreeTDS;SERVER=127.0.0.1;PORT={free_port()};UID=sa;PWD=x;TDS_Version=7.4", timeout=2)
+        pyodbc.connect(
+            f"DRIVER=FreeTDS;SERVER=127.0.0.1;PORT={free_port()};UID=sa;PWD=x;TDS_Version=7.4", timeout=2
+        )
 
     assert "[FreeTDS]" in str(raised.value)  # the driver itself answered: it loaded
 
 
 async def test_an_unreachable_sql_server_is_unavailable_not_a_crash() -> None:
     config = DatabaseConfig(
-        DB_TYPE="sqlserver", DB_HOST="127.0.0.1", DB_PORT=free_port(), DB_USER="sa", DB_NAME="x",
+        DB_TYPE="sqlserver",
+        DB_HOST="127.0.0.1",
+        DB_PORT=free_port(),
+        DB_USER="sa",
+        DB_NAME="x",
         CONNECT_TIMEOUT=2,
     )
     adapter = DatabaseAdapterFactory.create("products_db", config)

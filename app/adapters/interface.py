@@ -106,8 +106,13 @@ class DatabaseAdapter(ABC):
                 await self._create_schema(resource)
                 self._prepared.add(resource.name)
 
-    def _unavailable(self, reason: str) -> Unavailable:
-        logger.warning("database %s (%s) is unavailable: %s", self.name, self.config.describe(), reason)
+    def _unavailable(self, reason: str, error: BaseException | None = None) -> Unavailable:
+        """The error a client sees names the database and the kind of failure; the log
+        line adds the driver's own words (the password filter still applies to it)."""
+        said = f" ({' '.join(str(error).split())[:300]})" if error is not None and str(error) else ""
+        logger.warning(
+            "database %s (%s) is unavailable: %s%s", self.name, self.config.describe(), reason, said
+        )
         return Unavailable(self.name, reason)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:

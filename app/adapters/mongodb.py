@@ -127,7 +127,7 @@ class MongoAdapter(DatabaseAdapter):
         if isinstance(error, ConnectionFailure) or (
             isinstance(error, OperationFailure) and error.code in _UNAVAILABLE_CODES
         ):
-            return self._unavailable(type(error).__name__)
+            return self._unavailable(type(error).__name__, error)
         return error
 
 

@@ -31,7 +31,7 @@ def create_standard_routes(
     router: APIRouter,
     *,
     resource: Resource,
-    controller: providers.Provider[BaseController],
+    controller: providers.Provider[Any],
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
@@ -42,7 +42,11 @@ def create_standard_routes(
     name = resource.name
 
     @router.post(
-        "", status_code=201, response_model=Read, responses=problem_responses(409, 422, 503), name=f"create_{name}"
+        "",
+        status_code=201,
+        response_model=Read,
+        responses=problem_responses(409, 422, 503),
+        name=f"create_{name}",
     )
     @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:  # type: ignore[valid-type]
@@ -76,7 +80,11 @@ def create_standard_routes(
         return await controller.update(id, body)
 
     @router.delete(
-        "/{id}", status_code=204, response_class=Response, responses=problem_responses(404, 422, 503), name=f"delete_{name}"
+        "/{id}",
+        status_code=204,
+        response_class=Response,
+        responses=problem_responses(404, 422, 503),
+        name=f"delete_{name}",
     )
     @inject
     async def delete(id: UUID, controller: Controller) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -34,7 +35,7 @@ class ValidationProblem(Problem):
     errors: list[FieldError]
 
 
-def problem(status: int, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem(status: int, detail: str, headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail).model_dump()
     return JSONResponse({**body, **extra}, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
@@ -105,7 +106,7 @@ def problem_json_openapi(app: FastAPI) -> None:
             schema = original()
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
-                    for status, response in operation.get("responses", {}).items():
+                    for response in operation.get("responses", {}).values():
                         content = response.get("content", {})
                         ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
                         if ref.rsplit("/", 1)[-1] in ("Problem", "ValidationProblem"):

@@ -37,8 +37,7 @@ class HealthController:
         by_adapter = dict(zip(distinct, results, strict=True))
         report = {name: by_adapter[id(adapter)] for name, adapter in adapters.items()}
         ready = all(
-            health.status == "up" or not adapters[name].config.REQUIRED
-            for name, health in report.items()
+            health.status == "up" or not adapters[name].config.REQUIRED for name, health in report.items()
         )
         everything_up = all(health.status == "up" for health in report.values())
         return HealthReport(status="ok" if everything_up else "degraded", databases=report, ready=ready)

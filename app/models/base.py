@@ -65,8 +65,7 @@ def list_params_model(resource: Resource) -> type[BaseModel]:
     """The query parameters of `GET /{resource}`: paging, sort and equality filters.
     Unknown parameters are refused, so a mistyped filter cannot return everything."""
     filters: Any = {
-        name: (_annotated(resource.read.model_fields[name]) | None, None)
-        for name in resource.filterable
+        name: (_annotated(resource.read.model_fields[name]) | None, None) for name in resource.filterable
     }
     return create_model(
         f"{resource.read.__name__}ListParams",

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID as PyUUID
+from uuid import UUID
 
 from pydantic import Field
 from sqlalchemy import Column
 
-from app.adapters.sql.types import UUID, Json, Text, UTCDateTime
+from app.adapters.sql import types as sql
 from app.models.base import Record, Writable
 from app.models.resource import Resource
 from app.models.table import resource_table
@@ -15,8 +15,8 @@ from app.models.types import Timestamp, now
 
 class EventBase(Writable):
     type: str = Field(min_length=1, max_length=64)
-    user_id: PyUUID | None = None
-    product_id: PyUUID | None = None
+    user_id: UUID | None = None
+    product_id: UUID | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
     occurred_at: Timestamp = Field(default_factory=now)
 
@@ -31,11 +31,11 @@ class Event(EventBase, Record):
 
 events_table = resource_table(
     "events",
-    Column("type", Text(64), nullable=False, index=True),
-    Column("user_id", UUID, nullable=True, index=True),
-    Column("product_id", UUID, nullable=True, index=True),
-    Column("properties", Json, nullable=False),
-    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("type", sql.Text(64), nullable=False, index=True),
+    Column("user_id", sql.UUID, nullable=True, index=True),
+    Column("product_id", sql.UUID, nullable=True, index=True),
+    Column("properties", sql.Json, nullable=False),
+    Column("occurred_at", sql.UTCDateTime, nullable=False),
 )
 
 EVENTS = Resource(

@@ -3,8 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy import BigInteger, Column
 
-from app.adapters.sql.types import Money as MoneyColumn
-from app.adapters.sql.types import Text
+from app.adapters.sql import types as sql
 from app.models.base import Record, Writable
 from app.models.resource import Resource
 from app.models.table import resource_table
@@ -28,9 +27,9 @@ class Product(ProductBase, Record):
 
 products_table = resource_table(
     "products",
-    Column("sku", Text(64), nullable=False, unique=True),
-    Column("name", Text(200), nullable=False, index=True),
-    Column("price", MoneyColumn, nullable=False),
+    Column("sku", sql.Text(64), nullable=False, unique=True),
+    Column("name", sql.Text(200), nullable=False, index=True),
+    Column("price", sql.Money, nullable=False),
     Column("stock", BigInteger, nullable=False),
 )
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy import Column
 
-from app.adapters.sql.types import Text
+from app.adapters.sql import types as sql
 from app.models.base import Record, Writable
 from app.models.resource import Resource
 from app.models.table import resource_table
@@ -25,10 +25,8 @@ class User(UserBase, Record):
 
 users_table = resource_table(
     "users",
-    Column("email", Text(320), nullable=False, unique=True),
-    Column("name", Text(100), nullable=False, index=True),
+    Column("email", sql.Text(320), nullable=False, unique=True),
+    Column("name", sql.Text(100), nullable=False, index=True),
 )
 
-USERS = Resource(
-    name="users", table=users_table, create=UserCreate, read=User, filterable=("email", "name")
-)
+USERS = Resource(name="users", table=users_table, create=UserCreate, read=User, filterable=("email", "name"))

@@ -28,10 +28,10 @@ async def service(request: pytest.FixtureRequest, sqlite_dir: Any) -> AsyncItera
 
 
 @pytest.fixture
-async def client(service: Any) -> AsyncIterator[httpx.AsyncClient]:
+async def client(service: Any) -> httpx.AsyncClient:
     client, built = service
     await _wipe(built)
-    yield client
+    return client  # type: ignore[no-any-return]
 
 
 async def _wipe(built: Any) -> None:

@@ -11,7 +11,9 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.headers["content-type"] == "application/problem+json"
     body: dict[str, Any] = response.json()
     assert body["status"] == status
-    assert body["title"] and body["detail"] and body["type"]
+    assert body["title"]
+    assert body["detail"]
+    assert body["type"]
     return body
 
 

@@ -100,20 +100,24 @@ async def test_stock_is_a_64_bit_count(client: httpx.AsyncClient) -> None:
 
     assert biggest["stock"] == 2**63 - 1
     for stock in [2**63, -1]:
-        response = await client.post("/products", json={"sku": "x", "name": "x", "price": "1", "stock": stock})
+        response = await client.post(
+            "/products", json={"sku": "x", "name": "x", "price": "1", "stock": stock}
+        )
         assert error_fields(response) == {"stock"}
 
 
 async def test_timestamps_are_utc_to_the_millisecond(client: httpx.AsyncClient) -> None:
     event = await create(client, "/events", type="t", occurred_at="2026-03-01T12:30:45.123789+02:00")
 
-    assert datetime.fromisoformat(event["occurred_at"]) == datetime(2026, 3, 1, 10, 30, 45, 123000, tzinfo=UTC)
+    assert datetime.fromisoformat(event["occurred_at"]) == datetime(
+        2026, 3, 1, 10, 30, 45, 123000, tzinfo=UTC
+    )
     fetched = (await client.get(f"/events/{event['id']}")).json()
     assert fetched["occurred_at"] == event["occurred_at"]
     assert fetched["created_at"] == event["created_at"]
-    assert error_fields(await client.post("/events", json={"type": "t", "occurred_at": "2026-03-01T12:30:45"})) == {
-        "occurred_at"
-    }
+    assert error_fields(
+        await client.post("/events", json={"type": "t", "occurred_at": "2026-03-01T12:30:45"})
+    ) == {"occurred_at"}
 
 
 async def test_event_properties_and_references_round_trip(client: httpx.AsyncClient) -> None:

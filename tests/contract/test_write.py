@@ -14,7 +14,12 @@ async def test_put_replaces_every_writable_field(client: httpx.AsyncClient) -> N
 
     assert response.status_code == 200, response.text
     replaced = response.json()
-    assert (replaced["sku"], replaced["name"], replaced["price"], replaced["stock"]) == ("a2", "A2", "6.00", 0)
+    assert (replaced["sku"], replaced["name"], replaced["price"], replaced["stock"]) == (
+        "a2",
+        "A2",
+        "6.00",
+        0,
+    )
     assert replaced["id"] == product["id"]
     assert replaced["created_at"] == product["created_at"]
     assert replaced["updated_at"] >= product["updated_at"]

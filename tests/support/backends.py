@@ -57,8 +57,12 @@ async def recreate_postgres_database(url: str) -> None:
 
     parsed = make_url(url)
     admin = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, password=parsed.password,
-        database="postgres", timeout=5,
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+        timeout=5,
     )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
@@ -72,7 +76,10 @@ async def recreate_mysql_database(url: str) -> None:
 
     parsed = make_url(url)
     admin = await aiomysql.connect(
-        host=parsed.host, port=parsed.port or 3306, user=parsed.username, password=parsed.password or "",
+        host=parsed.host,
+        port=parsed.port or 3306,
+        user=parsed.username,
+        password=parsed.password or "",
         connect_timeout=5,
     )
     try:

@@ -19,12 +19,18 @@ def _hex(ids: Iterable[str]) -> list[str]:
 async def postgres_ids(url: str, table: str, ids: list[str]) -> set[str]:
     parsed = make_url(url)
     connection = await asyncpg.connect(
-        host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password, database=parsed.database
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
     )
     try:
         if not await connection.fetchval("SELECT to_regclass($1)", table):
             return set()
-        rows = await connection.fetch(f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])", [UUID(i) for i in ids])
+        rows = await connection.fetch(
+            f"SELECT id FROM {table} WHERE id = ANY($1::uuid[])", [UUID(i) for i in ids]
+        )
         return {str(row["id"]) for row in rows}
     finally:
         await connection.close()
@@ -33,13 +39,19 @@ async def postgres_ids(url: str, table: str, ids: list[str]) -> set[str]:
 def mysql_ids(url: str, table: str, ids: list[str]) -> set[str]:
     parsed = make_url(url)
     connection = pymysql.connect(
-        host=parsed.host, port=parsed.port or 3306, user=parsed.username, password=parsed.password or "",
+        host=parsed.host,
+        port=parsed.port or 3306,
+        user=parsed.username,
+        password=parsed.password or "",
         database=parsed.database,
     )
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
-                           "AND TABLE_NAME = %s", (table,))
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() "
+                "AND TABLE_NAME = %s",
+                (table,),
+            )
             if cursor.fetchone()[0] == 0:  # type: ignore[index]
                 return set()
             cursor.execute(f"SELECT id FROM {table} WHERE id IN %s", (_hex(ids),))

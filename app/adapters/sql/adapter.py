@@ -92,7 +92,8 @@ class SQLAdapter(DatabaseAdapter):
         if isinstance(error, _UNAVAILABLE) or (
             isinstance(error, exc.DBAPIError) and error.connection_invalidated
         ):
-            return self._unavailable(type(getattr(error, "orig", None) or error).__name__)
+            cause = getattr(error, "orig", None) or error
+            return self._unavailable(type(cause).__name__, cause)
         return error
 
 

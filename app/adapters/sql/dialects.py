@@ -60,13 +60,13 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
         "pool_recycle": 1800,
     }
     timeout = config.CONNECT_TIMEOUT
-    connect_args: dict[str, Any] = {
+    connect_args: dict[str, dict[str, Any]] = {
         "postgres": {"timeout": timeout, "server_settings": {"application_name": "multidb"}},
         "mysql": {"connect_timeout": timeout},
         "sqlserver": {"timeout": int(timeout) or 1},
         "sqlite": {"timeout": timeout},
-    }[config.DB_TYPE]
-    options["connect_args"] = connect_args
+    }
+    options["connect_args"] = connect_args[config.DB_TYPE]
     return options
 
 

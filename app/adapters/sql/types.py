@@ -44,7 +44,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             "postgresql": postgresql.TIMESTAMP(precision=3),
             "mysql": mysql.DATETIME(fsp=3),
             "mariadb": mysql.DATETIME(fsp=3),
-            "mssql": mssql.DATETIME2(precision=3),
+            "mssql": mssql.DATETIME2(precision=3),  # type: ignore[no-untyped-call]
         }
         return dialect.type_descriptor(precise.get(dialect.name, DateTime()))
 

@@ -1,0 +1,92 @@
+"""A distinctive password, a database that fails, and every answer and log line of the
+real process searched for it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from sqlalchemy import make_url
+
+from tests.support.proxy import free_port
+
+SECRET = "Sup3r-S3cret-Zq9xW"
+
+
+async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: str) -> None:
+    port = free_port()
+    closed = free_port()  # nothing listens there
+    mysql = make_url(mysql_url)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASES"))}
+    env.update(
+        PORT=str(port),
+        DB_TYPE="sqlite",
+        DB_NAME=str(tmp_path / "primary.db"),
+        # Refused: nothing listens on the port.
+        DATABASES__products_db__DB_TYPE="postgres",
+        DATABASES__products_db__DB_HOST="127.0.0.1",
+        DATABASES__products_db__DB_PORT=str(closed),
+        DATABASES__products_db__DB_USER="app",
+        DATABASES__products_db__DB_PASSWORD=SECRET,
+        DATABASES__products_db__DB_NAME="products",
+        DATABASES__products_db__CONNECT_TIMEOUT="1",
+        # The password inside a connection string.
+        DATABASES__users_db__DB_TYPE="mongodb",
+        DATABASES__users_db__CONNECTION_STRING=f"mongodb://app:{SECRET}@127.0.0.1:{closed}/users",
+        DATABASES__users_db__CONNECT_TIMEOUT="1",
+        # A real server that refuses the password.
+        DATABASES__analytics_db__DB_TYPE="mysql",
+        DATABASES__analytics_db__DB_HOST=mysql.host or "127.0.0.1",
+        DATABASES__analytics_db__DB_PORT=str(mysql.port or 3306),
+        DATABASES__analytics_db__DB_USER="multidb_nobody",
+        DATABASES__analytics_db__DB_PASSWORD=SECRET,
+        DATABASES__analytics_db__DB_NAME="analytics",
+        LOG_LEVEL="DEBUG",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    seen: list[str] = []
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            await wait_until_serving(client, process)
+            for method, path, body in [
+                ("GET", "/health", None),
+                ("GET", "/openapi.json", None),
+                ("POST", "/products", {"sku": "s", "name": "n", "price": "1"}),
+                ("GET", "/products", None),
+                ("POST", "/users", {"email": "a@example.com", "name": "A"}),
+                ("GET", "/users", None),
+                ("POST", "/events", {"type": "t"}),
+                ("GET", "/events?limit=1", None),
+                ("GET", "/nowhere", None),
+            ]:
+                response = await client.request(method, path, json=body)
+                seen.append(f"{response.status_code} {response.headers} {response.text}")
+                if path in ("/products", "/users", "/events"):
+                    assert response.status_code == 503, response.text
+    finally:
+        process.terminate()
+        async with asyncio.timeout(30):
+            output = (await process.communicate())[0].decode()
+
+    assert "unavailable" in output  # the failures were logged
+    assert SECRET not in output
+    for answer in seen:
+        assert SECRET not in answer
+
+
+async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
+    for _ in range(200):
+        if process.returncode is not None:
+            raise AssertionError("the service exited before serving")
+        try:
+            await client.get("/health")
+            return
+        except httpx.TransportError:
+            await asyncio.sleep(0.1)
+    raise AssertionError("the service did not start")
