@@ -38,12 +38,12 @@ async def test_concurrent_requests_each_land_in_their_own_database(
 
     async def one(client: httpx.AsyncClient, i: int) -> None:
         resource = RESOURCES[i % 3]
-        body: dict[str, Any] = {
+        bodies: dict[str, dict[str, Any]] = {
             "users": {"email": f"route{i}@example.com", "name": f"R{i}"},
             "products": {"sku": f"route-{i}", "name": f"P{i}", "price": f"{i}.50"},
             "events": {"type": "routed", "properties": {"i": i}},
-        }[resource]
-        response = await client.post(f"/{resource}", json=body)
+        }
+        response = await client.post(f"/{resource}", json=bodies[resource])
         assert response.status_code == 201, response.text
         id = response.json()["id"]
         assert (await client.get(f"/{resource}/{id}")).status_code == 200

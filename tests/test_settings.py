@@ -34,7 +34,7 @@ ISSUE_EXAMPLE = {
 def load(monkeypatch: pytest.MonkeyPatch, **variables: str) -> Settings:
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)  # type: ignore[call-arg]
+    return Settings(_env_file=None)
 
 
 def error_of(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:

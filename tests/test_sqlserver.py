@@ -5,6 +5,7 @@ contract runs against a real server in tests/contract when TEST_SQLSERVER_URL is
 from __future__ import annotations
 
 import re
+from typing import Any
 from uuid import uuid4
 
 import pyodbc
@@ -20,7 +21,7 @@ from app.models import EVENTS, PRODUCTS, USERS
 from settings import DatabaseConfig
 from tests.support.proxy import free_port
 
-DIALECT = mssql.dialect()
+DIALECT: Any = mssql.dialect()  # type: ignore[no-untyped-call]
 # What the dialect learns on connecting to SQL Server 2022 (the docker-compose image).
 DIALECT.server_version_info = (16, 0)
 DIALECT._supports_offset_fetch = True
@@ -66,7 +67,7 @@ def test_uuid_and_decimal_parameters_bind_as_sql_server_expects() -> None:
     id = uuid4()
     compiled = select(table).where(table.c.id == id).compile(dialect=DIALECT)
     bound = compiled.construct_params()
-    processors = compiled._bind_processors
+    processors: Any = compiled._bind_processors
     (name,) = bound
     value = processors[name](bound[name]) if name in processors else bound[name]
 

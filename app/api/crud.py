@@ -17,6 +17,11 @@ from app.controllers.base import BaseController
 from app.models.resource import Resource
 
 
+CREATED = {
+    "headers": {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
+}
+
+
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{read.__name__}Page",
@@ -45,7 +50,7 @@ def create_standard_routes(
         "",
         status_code=201,
         response_model=Read,
-        responses=problem_responses(409, 422, 503),
+        responses={**problem_responses(409, 422, 503), 201: CREATED},
         name=f"create_{name}",
     )
     @inject

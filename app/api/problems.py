@@ -42,13 +42,18 @@ def problem(status: int, detail: str, headers: Mapping[str, str] | None = None, 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI `responses` of a route that can answer with these error statuses."""
-    return {
+    responses: dict[int | str, dict[str, Any]] = {
         status: {
             "model": ValidationProblem if status == 422 else Problem,
             "description": HTTPStatus(status).phrase,
         }
         for status in (*statuses, 500)
     }
+    if 503 in responses:
+        responses[503]["headers"] = {
+            "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
+        }
+    return responses
 
 
 def _field(loc: tuple[int | str, ...]) -> str:

@@ -30,7 +30,7 @@ async def test_list_pages_oldest_first_with_total(client: httpx.AsyncClient) -> 
 
 
 async def test_bad_paging_sort_or_parameters_are_422(client: httpx.AsyncClient) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"limit": 0}, "limit"),
         ({"limit": 101}, "limit"),
         ({"limit": "many"}, "limit"),

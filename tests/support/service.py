@@ -15,7 +15,7 @@ from settings import Settings
 
 def settings(**values: Any) -> Settings:
     """Settings from `values` alone: no environment variable or .env file leaks in."""
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 def container(config: Settings) -> Any:

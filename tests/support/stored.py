@@ -52,7 +52,7 @@ def mysql_ids(url: str, table: str, ids: list[str]) -> set[str]:
                 "AND TABLE_NAME = %s",
                 (table,),
             )
-            if cursor.fetchone()[0] == 0:  # type: ignore[index]
+            if cursor.fetchone()[0] == 0:
                 return set()
             cursor.execute(f"SELECT id FROM {table} WHERE id IN %s", (_hex(ids),))
             return {str(UUID(row[0])) for row in cursor.fetchall()}

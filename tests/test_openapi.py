@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.main import create_app
+from tests.support.service import container, settings
+
+EXPECTED = {
+    ("post", "/{r}"): {"201", "409", "422", "500", "503"},
+    ("get", "/{r}"): {"200", "422", "500", "503"},
+    ("get", "/{r}/{id}"): {"200", "404", "422", "500", "503"},
+    ("put", "/{r}/{id}"): {"200", "404", "409", "422", "500", "503"},
+    ("patch", "/{r}/{id}"): {"200", "404", "409", "422", "500", "503"},
+    ("delete", "/{r}/{id}"): {"204", "404", "422", "500", "503"},
+}
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    path = tmp_path_factory.mktemp("openapi") / "app.db"
+    document: dict[str, Any] = create_app(container(settings(DB_NAME=str(path)))).openapi()
+    return document
+
+
+@pytest.mark.parametrize("resource", ["users", "products", "events"])
+def test_every_route_declares_each_status_it_can_return(schema: dict[str, Any], resource: str) -> None:
+    for (method, template), statuses in EXPECTED.items():
+        path = template.replace("{r}", resource)
+        responses = schema["paths"][path][method]["responses"]
+        assert set(responses) == statuses, (method, path)
+        for status, response in responses.items():
+            if int(status) >= 400:
+                content = response["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)
+                expected = "ValidationProblem" if status == "422" else "Problem"
+                assert content["application/problem+json"]["schema"]["$ref"].endswith(f"/{expected}")
+        assert "Retry-After" in responses["503"]["headers"]
+    assert "Location" in schema["paths"][f"/{resource}"]["post"]["responses"]["201"]["headers"]
+
+
+def test_list_parameters_are_documented(schema: dict[str, Any]) -> None:
+    parameters = {p["name"] for p in schema["paths"]["/events"]["get"]["parameters"]}
+
+    assert parameters == {"limit", "offset", "sort", "type", "user_id", "product_id"}
+
+
+def test_prices_are_strings_on_output_and_strings_or_numbers_on_input(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    output_price = components["Product"]["properties"]["price"]
+    input_types = {
+        option.get("type") for option in components["ProductCreate"]["properties"]["price"]["anyOf"]
+    }
+
+    assert output_price["type"] == "string"
+    assert input_types == {"number", "string"}
+
+
+def test_health_is_documented_with_its_503(schema: dict[str, Any]) -> None:
+    responses = schema["paths"]["/health"]["get"]["responses"]
+
+    assert set(responses) == {"200", "503"}
+    assert responses["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/HealthReport")
