@@ -18,7 +18,8 @@ def describe_validation_error(error: ValidationError) -> str:
         variable = "__".join(loc)
         message = item["msg"].removeprefix("Value error, ")
         shown = f"{variable}: {message}" if variable else message
-        if loc and loc[-1] not in _SECRET_FIELDS and item["type"] != "value_error":
-            shown += f" (got {item['input']!r})"
+        value = item.get("input")
+        if loc and loc[-1] not in _SECRET_FIELDS and isinstance(value, str | int | float):
+            shown += f" (got {value!r})"
         parts.append(shown)
     return "invalid configuration: " + "; ".join(parts)

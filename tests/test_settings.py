@@ -3,8 +3,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from settings import Settings, describe_validation_error
@@ -158,6 +160,10 @@ def test_passwords_are_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.DATABASES["m"].describe() == "mongodb mongodb://admin:***@db.example:27017/app"
     bad_port = error_of(monkeypatch, DB_PASSWORD=secret, DATABASES__m__DB_PORT="x")
     assert secret not in bad_port
+    monkeypatch.delenv("DATABASES__m__DB_TYPE")
+    no_type = error_of(monkeypatch, DATABASES__m__DB_PASSWORD=secret)
+    assert "DATABASES__m__DB_TYPE" in no_type
+    assert secret not in no_type
 
 
 def test_the_service_refuses_to_start_with_one_clear_line() -> None:
@@ -173,3 +179,18 @@ def test_the_service_refuses_to_start_with_one_clear_line() -> None:
     assert len(lines) == 1, result.stderr
     assert "DATABASES__users_db__DB_TYPE" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_docker_compose_configures_the_service_validly(monkeypatch: pytest.MonkeyPatch) -> None:
+    compose = yaml.safe_load((Path(__file__).parents[1] / "docker-compose.yml").read_text())
+
+    settings = load(monkeypatch, **compose["services"]["app"]["environment"])
+
+    types = {name: config.DB_TYPE for name, config in settings.database_configs().items()}
+    assert types == {
+        "default": "postgres",
+        "users_db": "mongodb",
+        "products_db": "sqlserver",
+        "analytics_db": "postgres",
+        "orders_db": "mysql",
+    }

@@ -16,7 +16,6 @@ from app.api.problems import problem_responses
 from app.controllers.base import BaseController
 from app.models.resource import Resource
 
-
 CREATED = {
     "headers": {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
 }
