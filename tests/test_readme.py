@@ -124,10 +124,9 @@ def add_provider(container_module: Path, line: str) -> None:
     anchor = "    events = providers.Factory(EventController, db_adapter=databases.analytics_db)\n"
     assert anchor in source
     source = source.replace(anchor, anchor + f"    {line}\n")
-    source = source.replace(
-        "from app.controllers.events import EventController\n",
-        "from app.controllers.events import EventController\nfrom app.controllers.orders import OrderController\n",
-    )
+    events_import = "from app.controllers.events import EventController\n"
+    orders_import = "from app.controllers.orders import OrderController\n"
+    source = source.replace(events_import, events_import + orders_import)
     container_module.write_text(source)
 
 
