@@ -20,6 +20,7 @@ def named_databases(settings: Settings, bound: Iterable[str]) -> containers.Dyna
     databases = containers.DynamicContainer()
     configs = settings.database_configs()
     for name, config in configs.items():
+        DatabaseAdapterFactory.get_adapter(config.DB_TYPE)  # a missing driver is a startup error
         databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, config))
     fallbacks = sorted(set(bound) - set(configs))
     if fallbacks and settings.DATABASES_STRICT:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -59,7 +60,12 @@ class DatabaseConfig(BaseModel):
 
     def problems(self) -> list[tuple[str, str]]:
         """(field, message) for what a named database of this type is missing."""
-        if self.CONNECTION_STRING is not None or self.DB_TYPE not in SERVER_TYPES:
+        if self.CONNECTION_STRING is not None:
+            url = self.CONNECTION_STRING.get_secret_value()
+            if self.DB_TYPE == "mongodb" and not self.DB_NAME and not urlsplit(url).path.strip("/"):
+                return [("DB_NAME", "a mongodb database needs a name: DB_NAME, or /<name> in the URL")]
+            return []
+        if self.DB_TYPE not in SERVER_TYPES:
             return []
         missing = []
         if not self.DB_HOST:
@@ -87,5 +93,6 @@ class DatabaseConfig(BaseModel):
     def secrets(self) -> set[str]:
         values = {self.password}
         if self.CONNECTION_STRING is not None:
-            values.add(self.CONNECTION_STRING.get_secret_value())
+            url = self.CONNECTION_STRING.get_secret_value()
+            values |= {url, unquote(urlsplit(url).password or "")}
         return {value for value in values if value}

@@ -194,3 +194,21 @@ def test_docker_compose_configures_the_service_validly(monkeypatch: pytest.Monke
         "analytics_db": "postgres",
         "orders_db": "mysql",
     }
+
+
+def test_a_mongodb_connection_string_must_name_its_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = error_of(
+        monkeypatch, DATABASES__m__DB_TYPE="mongodb", DATABASES__m__CONNECTION_STRING="mongodb://h:27017"
+    )
+
+    assert "DATABASES__m__DB_NAME" in message
+
+
+def test_a_password_inside_a_connection_string_is_a_secret_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(
+        monkeypatch,
+        DATABASES__m__DB_TYPE="postgres",
+        DATABASES__m__CONNECTION_STRING="postgresql://u:p%40ss@h/d",
+    )
+
+    assert "p@ss" in settings.secrets()

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import JSON, Table
@@ -40,6 +39,3 @@ class Resource:
     @property
     def sortable(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.table.columns if not isinstance(c.type, JSON))
-
-    def field_type(self, name: str) -> Any:
-        return self.read.model_fields[name].annotation
