@@ -20,21 +20,22 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
-    # The primary database, named "default"; the design note's defaults where it has one.
+    # The primary database, named "default": DatabaseConfig's fields with a DB_ prefix.
+    # Left unset, a field takes DatabaseConfig's default and is checked by its rules.
     DB_TYPE: DatabaseType = "sqlite"
-    DB_HOST: str = "localhost"
-    DB_PORT: int | None = Field(default=None, ge=1, le=65535)
+    DB_HOST: str = "localhost"  # the design note's default
+    DB_PORT: int | None = None
     DB_USER: str | None = None
     DB_PASSWORD: SecretStr = SecretStr("")
     DB_NAME: str | None = None
     DB_CONNECTION_STRING: SecretStr | None = None
-    DB_POOL_SIZE: int = Field(default=10, ge=1)
-    DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
-    DB_POOL_TIMEOUT: float = Field(default=5.0, gt=0)
-    DB_CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
-    DB_QUERY_TIMEOUT: float = Field(default=30.0, gt=0)
-    DB_REQUIRED: bool = True
-    DB_ODBC_DRIVER: str = "FreeTDS"
+    DB_POOL_SIZE: int | None = None
+    DB_MAX_OVERFLOW: int | None = None
+    DB_POOL_TIMEOUT: float | None = None
+    DB_CONNECT_TIMEOUT: float | None = None
+    DB_QUERY_TIMEOUT: float | None = None
+    DB_REQUIRED: bool | None = None
+    DB_ODBC_DRIVER: str | None = None
 
     DATABASES: dict[str, DatabaseConfig] = Field(default_factory=dict)
     DATABASES_STRICT: bool = False
@@ -70,7 +71,8 @@ class Settings(BaseSettings):
         return self._primary
 
     def _primary_fields(self) -> dict[str, Any]:
-        return {name: getattr(self, _primary_variable(name)) for name in DatabaseConfig.model_fields}
+        fields = {name: getattr(self, _primary_variable(name)) for name in DatabaseConfig.model_fields}
+        return {name: value for name, value in fields.items() if value is not None}
 
     def database_configs(self) -> dict[str, DatabaseConfig]:
         """Every configured database by name, the primary first as "default"."""
