@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
-from app.main import _default_app
 
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["db"]:
+        from app.cli import main as db
 
-def main() -> None:
+        return db(argv[1:])
+    from app.main import _default_app
+
     app = _default_app()
     settings = app.state.container.settings()
     uvicorn.run(app, host=settings.HOST, port=settings.PORT, log_config=None)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main(sys.argv[1:]))

@@ -20,3 +20,7 @@ class Unavailable(DomainError):
         super().__init__(f"database {database!r} is unavailable: {reason}")
         self.database = database
         self.reason = reason
+
+
+class PreconditionFailed(DomainError):
+    """A conditional write (If-Match) whose version is no longer the current one."""

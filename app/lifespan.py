@@ -2,53 +2,63 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from app.adapters.interface import DatabaseAdapter
 from app.errors import Unavailable
-from containers.databases import Binding, adapters_by_name, bindings
+from containers.databases import Placement, adapters_by_name, bindings, placements
 
 logger = logging.getLogger("multidb")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Open one pool per physical database, create what is missing, close them at exit.
-    A database that is down does not stop the start: its routes answer 503 until it is back."""
+    """Open one pool per named database, check each schema against its migrations
+    (upgrading it where AUTO_MIGRATE allows), and close the pools at exit. A database
+    that is down does not stop the start: its routes answer 503 until it is back."""
     container = app.state.container
-    adapters = adapters_by_name(container.databases)
-    distinct = list({id(adapter): adapter for adapter in adapters.values()}.values())
-    for adapter in distinct:
-        await adapter.connect()
+    found = placements(container)
+    for placement in found:
+        placement.adapter.resources = tuple(placement.resources)
+        await placement.adapter.connect()
     try:
-        routes = bindings(container)
-        configured = container.settings().database_configs()
-        for binding in routes:
-            adapter = adapters[binding.database]
-            fallback = "" if binding.database in configured else "  (not configured: falls back to default)"
-            logger.info(
-                "route /%s -> %s -> %s%s",
-                binding.resource.name,
-                binding.database,
-                adapter.config.describe(),
-                fallback,
-            )
-        await asyncio.gather(*(_prepare(adapters[b.database], b) for b in routes))
+        _log_routes(container)
+        await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
         yield
     finally:
-        for adapter in distinct:
-            await adapter.disconnect()
+        for placement in found:
+            await placement.adapter.disconnect()
 
 
-async def _prepare(adapter: DatabaseAdapter, binding: Binding) -> None:
-    try:
-        await adapter.prepare(binding.resource)
-    except Unavailable:
-        logger.warning(
-            "/%s: database %s is down at startup; its routes answer 503 until it is back",
-            binding.resource.name,
-            binding.database,
-        )
+def _log_routes(container: Any) -> None:
+    configured = set(container.settings().database_configs())
+    adapters = adapters_by_name(container.databases)
+    for binding in bindings(container):
+        fallback = "" if binding.database in configured else "  (not configured: falls back to default)"
+        where = adapters[binding.database].config.describe()
+        logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
+
+
+def _by_identity(found: list[Placement]) -> list[list[DatabaseAdapter]]:
+    """Adapters grouped by the physical database they reach: one group is migrated
+    by one adapter after another, never two at once."""
+    groups: dict[str, list[DatabaseAdapter]] = defaultdict(list)
+    for placement in found:
+        if placement.resources:
+            groups[placement.adapter.identity].append(placement.adapter)
+    return list(groups.values())
+
+
+async def _check_schemas(adapters: list[DatabaseAdapter]) -> None:
+    for adapter in adapters:
+        try:
+            await adapter.check_schema()
+        except Unavailable:
+            logger.warning(
+                "database %s is down at startup; its routes answer 503 until it is back", adapter.name
+            )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -40,6 +40,27 @@ def adapters_by_name(databases: providers.DependenciesContainer) -> dict[str, Da
 class Binding:
     resource: Resource
     database: str
+
+
+@dataclass
+class Placement:
+    """One adapter, the names that resolve to it, and the resources it serves."""
+
+    adapter: DatabaseAdapter
+    names: list[str] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+
+
+def placements(container: Any) -> list[Placement]:
+    """Every distinct adapter of the container with the resources bound to it. Names
+    that fall back to the primary share its adapter, and so its placement."""
+    adapters = adapters_by_name(container.databases)
+    found: dict[int, Placement] = {}
+    for name, adapter in adapters.items():
+        found.setdefault(id(adapter), Placement(adapter)).names.append(name)
+    for binding in bindings(container):
+        found[id(adapters[binding.database])].resources.append(binding.resource)
+    return list(found.values())
 
 
 def bindings(container: Any) -> list[Binding]:

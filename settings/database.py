@@ -38,6 +38,7 @@ class DatabaseConfig(BaseModel):
     CONNECT_TIMEOUT: float = Field(default=5.0, gt=0)
     QUERY_TIMEOUT: float = Field(default=30.0, gt=0)
     REQUIRED: bool = True
+    AUTO_MIGRATE: bool | None = None  # unset: true for sqlite and memory, false for servers
 
     @model_validator(mode="before")
     @classmethod
@@ -75,6 +76,13 @@ class DatabaseConfig(BaseModel):
         if not self.DB_NAME:
             missing.append(("DB_NAME", f"a {self.DB_TYPE} database needs a database name"))
         return missing
+
+    @property
+    def auto_migrate(self) -> bool:
+        """Whether startup brings this database's schema to head by itself."""
+        if self.AUTO_MIGRATE is not None:
+            return self.AUTO_MIGRATE
+        return self.DB_TYPE in ("sqlite", "memory")
 
     @property
     def password(self) -> str:

@@ -36,9 +36,13 @@ class Settings(BaseSettings):
     DB_QUERY_TIMEOUT: float | None = None
     DB_REQUIRED: bool | None = None
     DB_ODBC_DRIVER: str | None = None
+    DB_AUTO_MIGRATE: bool | None = None
 
     DATABASES: dict[str, DatabaseConfig] = Field(default_factory=dict)
     DATABASES_STRICT: bool = False
+    # For every database that does not set its own: unset means true for SQLite and
+    # in-memory databases, false for servers, whose schema a person should upgrade.
+    AUTO_MIGRATE: bool | None = None
 
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=0, le=65535)
@@ -76,7 +80,15 @@ class Settings(BaseSettings):
 
     def database_configs(self) -> dict[str, DatabaseConfig]:
         """Every configured database by name, the primary first as "default"."""
-        return {PRIMARY: self.primary, **self.DATABASES}
+        configs = {PRIMARY: self.primary, **self.DATABASES}
+        if self.AUTO_MIGRATE is None:
+            return configs
+        return {
+            name: config
+            if config.AUTO_MIGRATE is not None
+            else config.model_copy(update={"AUTO_MIGRATE": self.AUTO_MIGRATE})
+            for name, config in configs.items()
+        }
 
     def secrets(self) -> set[str]:
         return set().union(*(config.secrets() for config in self.database_configs().values()))

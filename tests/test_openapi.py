@@ -11,9 +11,9 @@ EXPECTED = {
     ("post", "/{r}"): {"201", "409", "422", "500", "503"},
     ("get", "/{r}"): {"200", "422", "500", "503"},
     ("get", "/{r}/{id}"): {"200", "404", "422", "500", "503"},
-    ("put", "/{r}/{id}"): {"200", "404", "409", "422", "500", "503"},
-    ("patch", "/{r}/{id}"): {"200", "404", "409", "422", "500", "503"},
-    ("delete", "/{r}/{id}"): {"204", "404", "422", "500", "503"},
+    ("put", "/{r}/{id}"): {"200", "404", "409", "412", "422", "500", "503"},
+    ("patch", "/{r}/{id}"): {"200", "404", "409", "412", "422", "500", "503"},
+    ("delete", "/{r}/{id}"): {"204", "404", "412", "422", "500", "503"},
 }
 
 
@@ -37,6 +37,12 @@ def test_every_route_declares_each_status_it_can_return(schema: dict[str, Any], 
                 expected = "ValidationProblem" if status == "422" else "Problem"
                 assert content["application/problem+json"]["schema"]["$ref"].endswith(f"/{expected}")
         assert "Retry-After" in responses["503"]["headers"]
+        if method in ("post", "put", "patch") or (template.endswith("{id}") and method == "get"):
+            success = responses["201" if method == "post" else "200"]
+            assert "ETag" in success["headers"], (method, path)
+        if method in ("put", "patch", "delete"):
+            parameters = {p["name"]: p["in"] for p in schema["paths"][path][method]["parameters"]}
+            assert parameters["if-match"] == "header"
     assert "Location" in schema["paths"][f"/{resource}"]["post"]["responses"]["201"]["headers"]
 
 

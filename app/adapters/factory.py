@@ -12,7 +12,7 @@ ADAPTERS = {
     "mysql": "app.adapters.sql.adapter:SQLAdapter",
     "sqlserver": "app.adapters.sql.adapter:SQLAdapter",
     "sqlite": "app.adapters.sql.adapter:SQLAdapter",
-    "mongodb": "app.adapters.mongodb:MongoAdapter",
+    "mongodb": "app.adapters.mongodb.adapter:MongoAdapter",
     "memory": "app.adapters.memory:InMemoryAdapter",
 }
 

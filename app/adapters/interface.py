@@ -3,18 +3,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from uuid import UUID
 
-from app.errors import DomainError, Unavailable
+from app.errors import DomainError, NotFound, PreconditionFailed, Unavailable
 from app.models.base import SortKey
 from app.models.resource import Resource
 from settings import DatabaseConfig
 
+if TYPE_CHECKING:
+    from app.adapters.migrations import Migrations
+
 Row = dict[str, Any]
+SchemaState = Literal["unknown", "current", "behind"]
 
 logger = logging.getLogger("multidb.adapters")
 
@@ -36,10 +41,12 @@ class Page:
 class DatabaseAdapter(ABC):
     """One named database, pooled for the life of the application.
 
-    The public methods are the same for every backend: they create the resource's
-    table or collection on first use (so a database that was down at startup is used
-    as soon as it is back), bound each call by the query timeout, and turn driver
-    errors into domain errors. Backends implement the underscored methods.
+    The public methods are the same for every backend: they bound each call by the
+    query timeout, turn driver errors into domain errors, join the unit of work that
+    `transaction()` opened in this task, and check the database's schema version the
+    first time it answers (so a database that was down at startup is checked, and
+    upgraded where AUTO_MIGRATE allows, as soon as it is back). Backends implement
+    the underscored methods.
     """
 
     db_type: ClassVar[str]
@@ -47,8 +54,10 @@ class DatabaseAdapter(ABC):
     def __init__(self, name: str, config: DatabaseConfig) -> None:
         self.name = name
         self.config = config
-        self._prepared: set[str] = set()
+        self.resources: tuple[Resource, ...] = ()  # what the routes bound to this database serve
+        self.schema: SchemaState = "unknown"
         self._schema_lock = asyncio.Lock()
+        self._unit_of_work: ContextVar[Any] = ContextVar(f"unit_of_work_{name}_{id(self)}", default=None)
 
     @abstractmethod
     async def connect(self) -> None:
@@ -57,14 +66,34 @@ class DatabaseAdapter(ABC):
     @abstractmethod
     async def disconnect(self) -> None: ...
 
+    @property
+    @abstractmethod
+    def identity(self) -> str:
+        """The physical database, without secrets: two names with the same identity
+        share one schema, migrated once."""
+
+    @property
+    @abstractmethod
+    def migrations(self) -> Migrations: ...
+
     async def ping(self) -> None:
         async with self._bounded():
             await self._ping()
 
-    async def prepare(self, resource: Resource) -> None:
-        """Create the resource's table or collection and its indexes when missing."""
-        async with self._bounded(resource):
-            pass
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """A unit of work: every call on this adapter inside the block, in this task,
+        runs in one transaction, committed at the end and rolled back on any error or
+        cancellation. Nested blocks join the outer one."""
+        if self._unit_of_work.get() is not None:
+            yield
+            return
+        async with self._bounded(), self._begin() as handle:
+            token = self._unit_of_work.set(handle)
+            try:
+                yield
+            finally:
+                self._unit_of_work.reset(token)
 
     async def insert(self, resource: Resource, row: Row) -> Row:
         async with self._bounded(resource):
@@ -78,33 +107,62 @@ class DatabaseAdapter(ABC):
         async with self._bounded(resource):
             return await self._list(resource, query)
 
-    async def update(self, resource: Resource, id: UUID, changes: Row) -> Row:
+    async def update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None = None
+    ) -> Row:
+        """Set `changes` and increment the version, only if the version is one of
+        `if_version` when given: NotFound if there is no such row, PreconditionFailed
+        if its version is another."""
         async with self._bounded(resource):
-            return await self._update(resource, id, changes)
+            return await self._update(resource, id, changes, if_version)
 
-    async def delete(self, resource: Resource, id: UUID) -> None:
+    async def delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None = None) -> None:
         async with self._bounded(resource):
-            await self._delete(resource, id)
+            await self._delete(resource, id, if_version)
+
+    async def check_schema(self) -> SchemaState:
+        """Compare the schema with the head of each bound resource's migrations, and
+        upgrade it when AUTO_MIGRATE allows."""
+        async with self._bounded():
+            return await self._check_schema()
+
+    async def _check_schema(self) -> SchemaState:
+        async with self._schema_lock:
+            if self.schema != "unknown":
+                return self.schema
+            status = await self.migrations.status(self.resources)
+            if status.behind and self.config.auto_migrate:
+                await self.migrations.upgrade(self.resources)
+                logger.info("database %s: schema upgraded to head", self.name)
+            elif status.behind:
+                logger.warning(
+                    "database %s: schema behind head (%s); run `python -m app db upgrade --database %s`",
+                    self.name,
+                    status.describe(),
+                    self.name,
+                )
+                self.schema = "behind"
+                return self.schema
+            self.schema = "current"
+            return self.schema
 
     @asynccontextmanager
     async def _bounded(self, resource: Resource | None = None) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(self.config.QUERY_TIMEOUT):
-                if resource is not None and resource.name not in self._prepared:
-                    await self._prepare_once(resource)
+                if resource is not None and self.schema == "unknown" and self.resources:
+                    await self._check_schema()
                 yield
         except DomainError:
             raise
         except TimeoutError:
             raise self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s") from None
         except Exception as error:
+            if self.schema == "behind":  # the likely cause: a table or column not there yet
+                raise self._unavailable(
+                    "its schema is behind head; run `python -m app db upgrade`", error
+                ) from error
             raise self._translate(error, resource) from error
-
-    async def _prepare_once(self, resource: Resource) -> None:
-        async with self._schema_lock:
-            if resource.name not in self._prepared:
-                await self._create_schema(resource)
-                self._prepared.add(resource.name)
 
     def _unavailable(self, reason: str, error: BaseException | None = None) -> Unavailable:
         """The error a client sees names the database and the kind of failure; the log
@@ -120,10 +178,11 @@ class DatabaseAdapter(ABC):
         return error
 
     @abstractmethod
-    async def _ping(self) -> None: ...
+    def _begin(self) -> AbstractAsyncContextManager[Any]:
+        """Open a transaction; its handle is what the operations inside it use."""
 
     @abstractmethod
-    async def _create_schema(self, resource: Resource) -> None: ...
+    async def _ping(self) -> None: ...
 
     @abstractmethod
     async def _insert(self, resource: Resource, row: Row) -> Row: ...
@@ -135,7 +194,16 @@ class DatabaseAdapter(ABC):
     async def _list(self, resource: Resource, query: ListQuery) -> Page: ...
 
     @abstractmethod
-    async def _update(self, resource: Resource, id: UUID, changes: Row) -> Row: ...
+    async def _update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
+    ) -> Row: ...
 
     @abstractmethod
-    async def _delete(self, resource: Resource, id: UUID) -> None: ...
+    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None: ...
+
+
+def missing_or_stale(resource: Resource, id: UUID, exists: bool) -> DomainError:
+    """Why a conditional write changed nothing: no such row, or another version of it."""
+    if not exists:
+        return NotFound(f"no {resource.name} with id {id}")
+    return PreconditionFailed(f"{resource.name} {id} has changed since the version given in If-Match")

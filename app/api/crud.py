@@ -1,30 +1,36 @@
 """create_standard_routes: the six CRUD routes of one resource, on its controller.
 
 No `from __future__ import annotations` here: FastAPI reads the route signatures,
-whose types are the resource's models, at run time.
+whose types are the resource's models, at run time (and mypy cannot check them).
 """
+
+# mypy: disable-error-code="valid-type"
 
 from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
+from app.api.conditional import set_etag, versions
 from app.api.problems import problem_responses
 from app.controllers.base import BaseController
 from app.models.resource import Resource
 
-CREATED = {
-    "headers": {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
-}
+LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
+ETAG = {"ETag": {"description": "The version of the resource, for If-Match", "schema": {"type": "string"}}}
+IfMatch = Annotated[
+    str | None,
+    Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
+]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{read.__name__}Page",
-        items=(list[read], ...),  # type: ignore[valid-type]
+        items=(list[read], ...),
         total=(int, ...),
         limit=(int, ...),
         offset=(int, ...),
@@ -49,49 +55,64 @@ def create_standard_routes(
         "",
         status_code=201,
         response_model=Read,
-        responses={**problem_responses(409, 422, 503), 201: CREATED},
+        responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
     )
     @inject
-    async def create(body: Create, response: Response, controller: Controller) -> Any:  # type: ignore[valid-type]
+    async def create(body: Create, response: Response, controller: Controller) -> Any:
         row = await controller.create(body)
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
-        return row
+        return set_etag(response, row)
 
     @router.get("", response_model=Page, responses=problem_responses(422, 503), name=f"list_{name}")
     @inject
-    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:  # type: ignore[valid-type]
+    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:
         page = await controller.list(params)
         return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
 
-    @router.get("/{id}", response_model=Read, responses=problem_responses(404, 422, 503), name=f"get_{name}")
+    @router.get(
+        "/{id}",
+        response_model=Read,
+        responses={**problem_responses(404, 422, 503), 200: {"headers": ETAG}},
+        name=f"get_{name}",
+    )
     @inject
-    async def get(id: UUID, controller: Controller) -> Any:
-        return await controller.get(id)
+    async def get(id: UUID, response: Response, controller: Controller) -> Any:
+        return set_etag(response, await controller.get(id))
 
     @router.put(
-        "/{id}", response_model=Read, responses=problem_responses(404, 409, 422, 503), name=f"replace_{name}"
+        "/{id}",
+        response_model=Read,
+        responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        name=f"replace_{name}",
     )
     @inject
-    async def replace(id: UUID, body: Create, controller: Controller) -> Any:  # type: ignore[valid-type]
-        return await controller.replace(id, body)
+    async def replace(
+        id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch = None
+    ) -> Any:
+        return set_etag(response, await controller.replace(id, body, versions(if_match)))
 
     @router.patch(
-        "/{id}", response_model=Read, responses=problem_responses(404, 409, 422, 503), name=f"update_{name}"
+        "/{id}",
+        response_model=Read,
+        responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        name=f"update_{name}",
     )
     @inject
-    async def update(id: UUID, body: Patch, controller: Controller) -> Any:  # type: ignore[valid-type]
-        return await controller.update(id, body)
+    async def update(
+        id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch = None
+    ) -> Any:
+        return set_etag(response, await controller.update(id, body, versions(if_match)))
 
     @router.delete(
         "/{id}",
         status_code=204,
         response_class=Response,
-        responses=problem_responses(404, 422, 503),
+        responses=problem_responses(404, 412, 422, 503),
         name=f"delete_{name}",
     )
     @inject
-    async def delete(id: UUID, controller: Controller) -> None:
-        await controller.delete(id)
+    async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:
+        await controller.delete(id, versions(if_match))
 
     return router

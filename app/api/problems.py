@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from app.errors import Conflict, NotFound, Unavailable
+from app.errors import Conflict, NotFound, PreconditionFailed, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("multidb.api")
@@ -69,6 +69,10 @@ async def _conflict(request: Request, error: Exception) -> JSONResponse:
     return problem(409, str(error))
 
 
+async def _precondition_failed(request: Request, error: Exception) -> JSONResponse:
+    return problem(412, str(error))
+
+
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     retry_after = str(request.app.state.retry_after)
     return problem(503, str(error), headers={"Retry-After": retry_after})
@@ -96,6 +100,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(PreconditionFailed, _precondition_failed)
     app.add_exception_handler(Unavailable, _unavailable)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Collection
+from contextlib import AbstractAsyncContextManager
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -37,10 +39,16 @@ class BaseController:
         self.model_name = model_name or self.resource.name
         self.db_adapter = db_adapter
 
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """One unit of work on this controller's database: every write method runs in
+        one, and a method that needs several statements opens one around them."""
+        return self.db_adapter.transaction()
+
     async def create(self, data: BaseModel) -> Row:
         stamp = now()
-        row = {"id": uuid7(), **data.model_dump(), "created_at": stamp, "updated_at": stamp}
-        return await self.db_adapter.insert(self.resource, row)
+        row = {"id": uuid7(), **data.model_dump(), "created_at": stamp, "updated_at": stamp, "version": 1}
+        async with self.transaction():
+            return await self.db_adapter.insert(self.resource, row)
 
     async def get(self, id: UUID) -> Row:
         return await self.db_adapter.get(self.resource, id)
@@ -58,14 +66,20 @@ class BaseController:
         )
         return await self.db_adapter.list(self.resource, query)
 
-    async def replace(self, id: UUID, data: BaseModel) -> Row:
-        return await self._change(id, data.model_dump())
+    async def replace(self, id: UUID, data: BaseModel, if_version: Collection[int] | None = None) -> Row:
+        return await self._change(id, data.model_dump(), if_version)
 
-    async def update(self, id: UUID, data: BaseModel) -> Row:
-        return await self._change(id, data.model_dump(exclude_unset=True))
+    async def update(self, id: UUID, data: BaseModel, if_version: Collection[int] | None = None) -> Row:
+        """Only the fields `data` names change, so concurrent updates of different
+        fields both persist."""
+        return await self._change(id, data.model_dump(exclude_unset=True), if_version)
 
-    async def delete(self, id: UUID) -> None:
-        await self.db_adapter.delete(self.resource, id)
+    async def delete(self, id: UUID, if_version: Collection[int] | None = None) -> None:
+        async with self.transaction():
+            await self.db_adapter.delete(self.resource, id, if_version)
 
-    async def _change(self, id: UUID, changes: Row) -> Row:
-        return await self.db_adapter.update(self.resource, id, {**changes, "updated_at": now()})
+    async def _change(self, id: UUID, changes: Row, if_version: Collection[int] | None) -> Row:
+        async with self.transaction():
+            return await self.db_adapter.update(
+                self.resource, id, {**changes, "updated_at": now()}, if_version
+            )

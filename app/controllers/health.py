@@ -12,7 +12,7 @@ from settings import Settings
 
 class DatabaseHealth(BaseModel):
     type: str
-    status: Literal["up", "down"]
+    status: Literal["up", "down", "schema_behind"]
     latency_ms: float
 
 
@@ -36,8 +36,9 @@ class HealthController:
         results = await asyncio.gather(*(self._ping(adapter) for adapter in distinct.values()))
         by_adapter = dict(zip(distinct, results, strict=True))
         report = {name: by_adapter[id(adapter)] for name, adapter in adapters.items()}
+        # A database whose schema is behind still serves what it can: it is ready.
         ready = all(
-            health.status == "up" or not adapters[name].config.REQUIRED for name, health in report.items()
+            health.status != "down" or not adapters[name].config.REQUIRED for name, health in report.items()
         )
         everything_up = all(health.status == "up" for health in report.values())
         return HealthReport(status="ok" if everything_up else "degraded", databases=report, ready=ready)
@@ -47,7 +48,9 @@ class HealthController:
         try:
             async with asyncio.timeout(self._timeout):
                 await adapter.ping()
-            status: Literal["up", "down"] = "up"
+            status: Literal["up", "down", "schema_behind"] = (
+                "schema_behind" if adapter.schema == "behind" else "up"
+            )
         except Exception:  # any failure to answer is "down"; the adapter logged why
             status = "down"
         latency = round((time.perf_counter() - started) * 1000, 2)

@@ -20,6 +20,11 @@ class Writable(BaseModel):
 
 
 class Record(BaseModel):
+    """What every resource reads back as. Storage columns that are not part of the
+    resource (its `version`, sent as the ETag) are left out."""
+
+    model_config = ConfigDict(extra="ignore")
+
     id: UUID
     created_at: Timestamp
     updated_at: Timestamp

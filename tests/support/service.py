@@ -14,8 +14,9 @@ from settings import Settings
 
 
 def settings(**values: Any) -> Settings:
-    """Settings from `values` alone: no environment variable or .env file leaks in."""
-    return Settings(_env_file=None, **values)
+    """Settings from `values` alone: no environment variable or .env file leaks in.
+    Schemas are brought to head at startup unless the test says otherwise."""
+    return Settings(_env_file=None, **{"AUTO_MIGRATE": True, **values})
 
 
 def container(config: Settings) -> Any:

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from typing import Any, ClassVar
 from uuid import UUID
 
-from sqlalchemy import delete, event, exc, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row
-from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, order_by, url_for
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
+from app.adapters.migrations import Migrations
+from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.errors import Conflict, NotFound
 from app.models.resource import Resource
 
@@ -39,22 +42,46 @@ class SQLAdapter(DatabaseAdapter):
             raise RuntimeError(f"database {self.name!r} is not connected; call connect() first")
         return self._engine
 
+    @property
+    def identity(self) -> str:
+        return identity_of(self.config)
+
+    @property
+    def migrations(self) -> Migrations:
+        from app.adapters.sql.migrations import SQLMigrations
+
+        return SQLMigrations(self)
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.begin() as connection:
+            yield connection
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """The unit of work's connection, or a transaction of its own."""
+        current: AsyncConnection | None = self._unit_of_work.get()
+        if current is not None:
+            yield current
+        else:
+            async with self.engine.begin() as connection:
+                yield connection
+
     async def _ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
-    async def _create_schema(self, resource: Resource) -> None:
-        async with self.engine.begin() as connection:
-            await connection.run_sync(resource.table.create, checkfirst=True)
-
     async def _insert(self, resource: Resource, row: Row) -> Row:
-        async with self.engine.begin() as connection:
+        async with self._connection() as connection:
             await connection.execute(resource.table.insert().values(row))
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
-        async with self.engine.connect() as connection:
-            return await _fetch_one(connection, resource, id)
+        async with self._connection() as connection:
+            row = await _fetch(connection, resource.table, id)
+        if row is None:
+            raise NotFound(f"no {resource.name} with id {id}")
+        return row
 
     async def _list(self, resource: Resource, query: ListQuery) -> Page:
         table = resource.table
@@ -68,23 +95,32 @@ class SQLAdapter(DatabaseAdapter):
             .offset(query.offset)
         )
         count = select(func.count()).select_from(table).where(*where)
-        async with self.engine.connect() as connection:
+        async with self._connection() as connection:
             items = [dict(row._mapping) for row in await connection.execute(statement)]
             total = (await connection.execute(count)).scalar_one()
         return Page(items=items, total=total)
 
-    async def _update(self, resource: Resource, id: UUID, changes: Row) -> Row:
+    async def _update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
+    ) -> Row:
         table = resource.table
-        async with self.engine.begin() as connection:
-            await connection.execute(update(table).where(table.c.id == id).values(changes))
-            return await _fetch_one(connection, resource, id)
+        statement = _only(update(table), table, id, if_version).values(
+            {**changes, "version": table.c.version + 1}
+        )
+        async with self._connection() as connection:
+            result = await connection.execute(statement)
+            row = await _fetch(connection, table, id)
+        if result.rowcount == 0 or row is None:
+            raise missing_or_stale(resource, id, exists=row is not None)
+        return row
 
-    async def _delete(self, resource: Resource, id: UUID) -> None:
+    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
         table = resource.table
-        async with self.engine.begin() as connection:
-            result = await connection.execute(delete(table).where(table.c.id == id))
-        if result.rowcount == 0:
-            raise NotFound(f"no {resource.name} with id {id}")
+        async with self._connection() as connection:
+            result = await connection.execute(_only(delete(table), table, id, if_version))
+            if result.rowcount == 0:
+                exists = await _fetch(connection, table, id) is not None
+                raise missing_or_stale(resource, id, exists)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, exc.IntegrityError) and resource is not None:
@@ -97,12 +133,17 @@ class SQLAdapter(DatabaseAdapter):
         return error
 
 
-async def _fetch_one(connection: Any, resource: Resource, id: UUID) -> Row:
-    table = resource.table
-    row = (await connection.execute(select(table).where(table.c.id == id))).first()
-    if row is None:
-        raise NotFound(f"no {resource.name} with id {id}")
-    return dict(row._mapping)
+def _only(statement: Any, table: Table, id: UUID, if_version: Collection[int] | None) -> Any:
+    statement = statement.where(table.c.id == id)
+    if if_version is not None:
+        statement = statement.where(table.c.version.in_(list(if_version)))
+    return statement
+
+
+async def _fetch(connection: AsyncConnection, table: Table, id: UUID) -> Row | None:
+    statement: Select[Any] = select(table).where(table.c.id == id)
+    row = (await connection.execute(statement)).first()
+    return None if row is None else dict(row._mapping)
 
 
 def _conflict_message(resource: Resource) -> str:

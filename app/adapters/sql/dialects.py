@@ -83,3 +83,11 @@ def order_by(column: ColumnElement[Any], descending: bool, dialect: Dialect) -> 
     if dialect.name == "postgresql":
         return ordered.nulls_last() if descending else ordered.nulls_first()
     return ordered
+
+
+def identity_of(config: DatabaseConfig) -> str:
+    """Where the data is, without credentials: the same for two names of one database."""
+    url = url_for(config)
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite:{Path(url.database or '').resolve()}"
+    return f"{url.get_backend_name()}://{url.host}:{url.port or ''}/{url.database}"

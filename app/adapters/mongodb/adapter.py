@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from datetime import UTC
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -9,12 +11,16 @@ from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
 
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
+from app.adapters.migrations import Migrations
+from app.adapters.mongodb.migrations import MongoMigrations
 from app.errors import Conflict, NotFound
 from app.models.resource import Resource
+from settings.urls import mask_url
 
 # Server error codes that mean "cannot serve you now" rather than "bad request":
 # auth failed, unauthorized, interrupted at shutdown, not primary, host unreachable.
@@ -71,6 +77,29 @@ class MongoAdapter(DatabaseAdapter):
             await self._client.close()
 
     @property
+    def identity(self) -> str:
+        if self.config.CONNECTION_STRING is not None:
+            where = mask_url(self.config.CONNECTION_STRING.get_secret_value()).split("?")[0]
+        else:
+            where = f"mongodb://{self.config.DB_HOST}:{self.config.DB_PORT}"
+        return f"{where.rstrip('/')}#{self.database.name}"
+
+    @property
+    def migrations(self) -> Migrations:
+        return MongoMigrations(self)
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncClientSession]:
+        assert self._client is not None
+        async with self._client.start_session() as session, await session.start_transaction():
+            yield session
+
+    @property
+    def _session(self) -> AsyncClientSession | None:
+        session: AsyncClientSession | None = self._unit_of_work.get()
+        return session
+
+    @property
     def database(self) -> AsyncDatabase[dict[str, Any]]:
         if self._client is None:
             raise RuntimeError(f"database {self.name!r} is not connected; call connect() first")
@@ -80,20 +109,12 @@ class MongoAdapter(DatabaseAdapter):
     async def _ping(self) -> None:
         await self.database.command("ping")
 
-    async def _create_schema(self, resource: Resource) -> None:
-        collection = self.database[resource.name]
-        for name in resource.unique:
-            await collection.create_index([(name, ASCENDING)], unique=True)
-        for name in resource.indexed:
-            await collection.create_index([(name, ASCENDING)])
-        await collection.create_index([("created_at", ASCENDING), ("_id", ASCENDING)])
-
     async def _insert(self, resource: Resource, row: Row) -> Row:
-        await self.database[resource.name].insert_one(_to_document(row))
+        await self.database[resource.name].insert_one(_to_document(row), session=self._session)
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
-        document = await self.database[resource.name].find_one({"_id": id})
+        document = await self.database[resource.name].find_one({"_id": id}, session=self._session)
         if document is None:
             raise NotFound(f"no {resource.name} with id {id}")
         return _to_row(document)
@@ -102,23 +123,34 @@ class MongoAdapter(DatabaseAdapter):
         collection = self.database[resource.name]
         where = {_field(name): value for name, value in query.filters.items()}
         sort = [(_field(key.field), DESCENDING if key.descending else ASCENDING) for key in query.sort]
-        cursor = collection.find(where, sort=sort or None, skip=query.offset, limit=query.limit)
+        cursor = collection.find(
+            where, sort=sort or None, skip=query.offset, limit=query.limit, session=self._session
+        )
         items = [_to_row(document) async for document in cursor]
-        total = await collection.count_documents(where)
+        total = await collection.count_documents(where, session=self._session)
         return Page(items=items, total=total)
 
-    async def _update(self, resource: Resource, id: UUID, changes: Row) -> Row:
+    async def _update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
+    ) -> Row:
         document = await self.database[resource.name].find_one_and_update(
-            {"_id": id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+            _only(id, if_version),
+            {"$set": changes, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+            session=self._session,
         )
         if document is None:
-            raise NotFound(f"no {resource.name} with id {id}")
+            raise await self._missing_or_stale(resource, id)
         return _to_row(document)
 
-    async def _delete(self, resource: Resource, id: UUID) -> None:
-        result = await self.database[resource.name].delete_one({"_id": id})
+    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
+        result = await self.database[resource.name].delete_one(_only(id, if_version), session=self._session)
         if result.deleted_count == 0:
-            raise NotFound(f"no {resource.name} with id {id}")
+            raise await self._missing_or_stale(resource, id)
+
+    async def _missing_or_stale(self, resource: Resource, id: UUID) -> Exception:
+        exists = await self.database[resource.name].find_one({"_id": id}, {"_id": 1}, session=self._session)
+        return missing_or_stale(resource, id, exists is not None)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, DuplicateKeyError) and resource is not None:
@@ -129,6 +161,12 @@ class MongoAdapter(DatabaseAdapter):
         ):
             return self._unavailable(type(error).__name__, error)
         return error
+
+
+def _only(id: UUID, if_version: Collection[int] | None) -> dict[str, Any]:
+    if if_version is None:
+        return {"_id": id}
+    return {"_id": id, "version": {"$in": list(if_version)}}
 
 
 def _field(name: str) -> str:

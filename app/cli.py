@@ -1,0 +1,122 @@
+"""`python -m app db ...`: the schema of every configured database, from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+
+from app.adapters.interface import DatabaseAdapter
+from app.models.resource import Resource
+from containers import Container
+from containers.databases import Placement, placements
+from settings import ConfigurationError
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m app db", description="Schema migrations, per database.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    upgrade = commands.add_parser("upgrade", help="bring databases to head (or to --to)")
+    upgrade.add_argument("--to", help="a revision; default: every resource's head")
+    upgrade.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+
+    downgrade = commands.add_parser("downgrade", help="take databases back to a revision, or to base")
+    downgrade.add_argument("target", help='a revision, or "base" for nothing at all')
+
+    commands.add_parser("current", help="the revision each resource is at")
+    commands.add_parser("history", help="the revisions of each resource, newest first")
+
+    revision = commands.add_parser("revision", help="write the next SQL revision of a resource")
+    revision.add_argument("--autogenerate", action="store_true", required=True)
+    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--resource", help="needed when the database holds several resources")
+
+    for command in commands.choices.values():
+        command.add_argument("--database", metavar="NAME", help="only this named database")
+    return root
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parser().parse_args(argv)
+    try:
+        container = Container()
+        return asyncio.run(_run(container, args))
+    except (ConfigurationError, NotImplementedError) as error:
+        print(f"multidb: {error}", file=sys.stderr)
+        return 2
+
+
+async def _run(container: object, args: argparse.Namespace) -> int:
+    chosen = [
+        p for p in placements(container) if p.resources and (not args.database or args.database in p.names)
+    ]
+    if args.database and not chosen:
+        raise ConfigurationError(f"no routes are bound to a database named {args.database!r}")
+    if args.command == "upgrade" and args.sql:
+        for placement in chosen:
+            print(f"-- {_title(placement)}")
+            print(placement.adapter.migrations.script(placement.resources))
+        return 0
+    for placement in chosen:
+        await placement.adapter.connect()
+    try:
+        return await _online(chosen, args)
+    finally:
+        for placement in chosen:
+            await placement.adapter.disconnect()
+
+
+async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
+    if args.command == "revision":
+        if len(chosen) != 1:
+            raise ConfigurationError("revision writes for one database: name it with --database")
+        (placement,) = chosen
+        resource = _resource(placement.resources, args.resource)
+        path = await placement.adapter.migrations.revision(resource, args.message)
+        print(f"wrote {path}")
+        return 0
+    # Names that reach one physical database are migrated one after the other.
+    groups: dict[str, list[Placement]] = defaultdict(list)
+    for placement in chosen:
+        groups[placement.adapter.identity].append(placement)
+    for group in groups.values():
+        for placement in group:
+            await _one(placement, args)
+    return 0
+
+
+async def _one(placement: Placement, args: argparse.Namespace) -> None:
+    migrations, resources = placement.adapter.migrations, placement.resources
+    print(_title(placement))
+    if args.command == "upgrade":
+        await migrations.upgrade(resources, args.to)
+    elif args.command == "downgrade":
+        await migrations.downgrade(resources, args.target)
+    if args.command == "history":
+        lines = migrations.history(resources)
+    else:
+        status = await migrations.status(resources)
+        lines = [
+            f"{name}: {status.current[name] or 'base'} (head {status.head[name] or 'base'})"
+            for name in status.head
+        ]
+    for line in lines:
+        print(f"  {line}")
+
+
+def _title(placement: Placement) -> str:
+    adapter: DatabaseAdapter = placement.adapter
+    return f"{', '.join(placement.names)}: {adapter.config.describe()}"
+
+
+def _resource(resources: list[Resource], name: str | None) -> Resource:
+    if name is None and len(resources) == 1:
+        return resources[0]
+    for resource in resources:
+        if resource.name == name:
+            return resource
+    known = ", ".join(r.name for r in resources)
+    raise ConfigurationError(f"name one of the resources on this database with --resource: {known}")
