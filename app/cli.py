@@ -28,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
 
     commands.add_parser("current", help="the revision each resource is at")
     commands.add_parser("history", help="the revisions of each resource, newest first")
+    commands.add_parser("check", help="fail if a SQL schema differs from its models")
 
     revision = commands.add_parser("revision", help="write the next SQL revision of a resource")
     revision.add_argument("--autogenerate", action="store_true", required=True)
@@ -78,6 +79,8 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
         path = await placement.adapter.migrations.revision(resource, args.message)
         print(f"wrote {path}")
         return 0
+    if args.command == "check":
+        return await _check(chosen)
     # Names that reach one physical database are migrated one after the other.
     groups: dict[str, list[Placement]] = defaultdict(list)
     for placement in chosen:
@@ -86,6 +89,17 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
         for placement in group:
             await _one(placement, args)
     return 0
+
+
+async def _check(chosen: list[Placement]) -> int:
+    differing = 0
+    for placement in chosen:
+        print(_title(placement))
+        differences = await placement.adapter.migrations.drift(placement.resources)
+        differing += len(differences)
+        for difference in differences or ["the schema matches the models"]:
+            print(f"  {difference}")
+    return 1 if differing else 0
 
 
 async def _one(placement: Placement, args: argparse.Namespace) -> None:

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
 from app.errors import DomainError, NotFound, PreconditionFailed, Unavailable
@@ -19,9 +20,12 @@ if TYPE_CHECKING:
     from app.adapters.migrations import Migrations
 
 Row = dict[str, Any]
+T = TypeVar("T")
 SchemaState = Literal["unknown", "current", "behind"]
 
 logger = logging.getLogger("multidb.adapters")
+
+SCHEMA_RECHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class DatabaseAdapter(ABC):
         self.config = config
         self.resources: tuple[Resource, ...] = ()  # what the routes bound to this database serve
         self.schema: SchemaState = "unknown"
+        self._schema_checked_at = 0.0
         self._schema_lock = asyncio.Lock()
         self._unit_of_work: ContextVar[Any] = ContextVar(f"unit_of_work_{name}_{id(self)}", default=None)
 
@@ -95,6 +100,12 @@ class DatabaseAdapter(ABC):
             finally:
                 self._unit_of_work.reset(token)
 
+    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        """`work` in one unit of work. Where a database aborts a transaction for a
+        write conflict and asks for it to be retried (MongoDB), it is run again."""
+        async with self.transaction():
+            return await work()
+
     async def insert(self, resource: Resource, row: Row) -> Row:
         async with self._bounded(resource):
             return await self._insert(resource, row)
@@ -126,10 +137,18 @@ class DatabaseAdapter(ABC):
         async with self._bounded():
             return await self._check_schema()
 
+    def _schema_check_due(self) -> bool:
+        # A schema found behind is looked at again now and then, so that the service
+        # notices an upgrade run from the shell without a restart.
+        if self.schema == "behind":
+            return time.monotonic() - self._schema_checked_at > SCHEMA_RECHECK_SECONDS
+        return self.schema == "unknown"
+
     async def _check_schema(self) -> SchemaState:
         async with self._schema_lock:
-            if self.schema != "unknown":
+            if not self._schema_check_due():
                 return self.schema
+            self._schema_checked_at = time.monotonic()
             status = await self.migrations.status(self.resources)
             if status.behind and self.config.auto_migrate:
                 await self.migrations.upgrade(self.resources)
@@ -150,7 +169,7 @@ class DatabaseAdapter(ABC):
     async def _bounded(self, resource: Resource | None = None) -> AsyncIterator[None]:
         try:
             async with asyncio.timeout(self.config.QUERY_TIMEOUT):
-                if resource is not None and self.schema == "unknown" and self.resources:
+                if resource is not None and self.resources and self._schema_check_due():
                     await self._check_schema()
                 yield
         except DomainError:

@@ -52,6 +52,10 @@ class Migrations(ABC):
         """The SQL that an upgrade from nothing would run, for review before it runs."""
         raise NotImplementedError("only SQL databases have an offline script; their steps run online")
 
+    async def drift(self, resources: Sequence[Resource]) -> list[str]:
+        """What differs between the models and the database: empty when they agree."""
+        raise NotImplementedError("only SQL schemas are compared with their models")
+
     async def revision(self, resource: Resource, message: str) -> str:
         """Write the next revision of `resource` from its models; the new file's path."""
         raise NotImplementedError("only SQL revisions are generated; MongoDB steps are written by hand")

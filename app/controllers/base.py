@@ -40,15 +40,14 @@ class BaseController:
         self.db_adapter = db_adapter
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
-        """One unit of work on this controller's database: every write method runs in
-        one, and a method that needs several statements opens one around them."""
+        """One unit of work on this controller's database, for a method that needs
+        several statements; the write methods each run in one (`atomically`)."""
         return self.db_adapter.transaction()
 
     async def create(self, data: BaseModel) -> Row:
         stamp = now()
         row = {"id": uuid7(), **data.model_dump(), "created_at": stamp, "updated_at": stamp, "version": 1}
-        async with self.transaction():
-            return await self.db_adapter.insert(self.resource, row)
+        return await self.db_adapter.atomically(lambda: self.db_adapter.insert(self.resource, row))
 
     async def get(self, id: UUID) -> Row:
         return await self.db_adapter.get(self.resource, id)
@@ -75,11 +74,10 @@ class BaseController:
         return await self._change(id, data.model_dump(exclude_unset=True), if_version)
 
     async def delete(self, id: UUID, if_version: Collection[int] | None = None) -> None:
-        async with self.transaction():
-            await self.db_adapter.delete(self.resource, id, if_version)
+        await self.db_adapter.atomically(lambda: self.db_adapter.delete(self.resource, id, if_version))
 
     async def _change(self, id: UUID, changes: Row, if_version: Collection[int] | None) -> Row:
-        async with self.transaction():
-            return await self.db_adapter.update(
-                self.resource, id, {**changes, "updated_at": now()}, if_version
-            )
+        changes = {**changes, "updated_at": now()}
+        return await self.db_adapter.atomically(
+            lambda: self.db_adapter.update(self.resource, id, changes, if_version)
+        )

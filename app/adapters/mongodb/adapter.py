@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+import asyncio
+import itertools
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from bson.binary import UuidRepresentation
@@ -13,7 +16,7 @@ from bson.decimal128 import Decimal128
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
@@ -24,6 +27,9 @@ from settings.urls import mask_url
 
 # Server error codes that mean "cannot serve you now" rather than "bad request":
 # auth failed, unauthorized, interrupted at shutdown, not primary, host unreachable.
+_RETRIES = 100  # a write conflict is retried this often; QUERY_TIMEOUT bounds it too
+T = TypeVar("T")
+
 _UNAVAILABLE_CODES = {6, 7, 13, 18, 89, 91, 189, 10107, 11600, 11602, 13435}
 
 
@@ -93,6 +99,18 @@ class MongoAdapter(DatabaseAdapter):
         assert self._client is not None
         async with self._client.start_session() as session, await session.start_transaction():
             yield session
+
+    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        # MongoDB aborts the later of two transactions that write one document, and
+        # labels the error for a retry; the work is run again, as with_transaction does.
+        for attempt in itertools.count():
+            try:
+                return await super().atomically(work)
+            except PyMongoError as error:
+                if not error.has_error_label("TransientTransactionError") or attempt >= _RETRIES:
+                    raise
+            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+        raise AssertionError("unreachable")
 
     @property
     def _session(self) -> AsyncClientSession | None:

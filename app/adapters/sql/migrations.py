@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -19,7 +20,9 @@ from sqlalchemy import Connection
 
 from app.adapters.migrations import Migrations, SchemaStatus
 from app.adapters.sql.dialects import url_for
+from app.migrations.sql.filters import include_only
 from app.models.resource import Resource
+from app.models.table import metadata
 
 if TYPE_CHECKING:
     from app.adapters.sql.adapter import SQLAdapter
@@ -109,6 +112,20 @@ class SQLMigrations(Migrations):
             command.upgrade(config, f"{start}{resource.name}@head", sql=True)
             applied.append(head)
         return config.output_buffer.getvalue()
+
+    async def drift(self, resources: Sequence[Resource]) -> list[str]:
+        """What differs between these resources' models and the database's schema: what
+        autogenerate would write into a new revision. Empty when they agree."""
+        tables = {resource.table.name for resource in resources}
+
+        def compare(connection: Connection) -> list[str]:
+            context = MigrationContext.configure(
+                connection, opts={"include_object": include_only(tables), "compare_type": True}
+            )
+            return [repr(difference) for difference in compare_metadata(context, metadata)]
+
+        async with self.adapter.engine.connect() as connection:
+            return await connection.run_sync(compare)
 
     async def revision(self, resource: Resource, message: str) -> str:
         """Write the next revision of `resource`'s line, with what autogenerate finds

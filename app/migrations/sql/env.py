@@ -16,15 +16,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, String, Uuid
 
 from app.adapters.sql import types as sql
+from app.migrations.sql.filters import include_only
 from app.models.table import metadata
 
 config = context.config
 tables: set[str] = config.attributes["tables"]
-
-
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table in tables
 
 
 def compare(migration: MigrationContext, revision: Any, directives: list[MigrationScript]) -> None:
@@ -54,7 +50,7 @@ def render_item(type_: str, obj: Any, autogen: Any) -> str | bool:
 
 options: dict[str, Any] = {
     "target_metadata": metadata,
-    "include_object": include_object,
+    "include_object": include_only(tables),
     "compare_type": True,
     "render_item": render_item,
 }
