@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -15,15 +17,15 @@ from sqlalchemy import make_url
 
 from app.models import PRODUCTS
 from containers import Container
-from tests.support import stored
+from tests.support import backends, stored
 from tests.support.service import serve
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
 
 
-def section(title: str) -> str:
-    start = README.index(f"### {title}")
+def section(heading: str) -> str:
+    start = README.index(f"\n{heading}\n") + 1
     following = re.search(r"\n##+ ", README[start + 1 :])
     return README[start : start + 1 + following.start()] if following else README[start:]
 
@@ -32,15 +34,14 @@ def blocks(text: str, language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
 
 
-def environment(title: str) -> dict[str, str]:
-    (block,) = blocks(section(title), "sh")
-    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+def variables(block: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line and " " not in line)
 
 
-def point_at(variables: dict[str, str], url: str) -> dict[str, str]:
+def point_at(readme_variables: dict[str, str], url: str) -> dict[str, str]:
     """The README's variables, with the server replaced by the one the tests have."""
     parsed = make_url(url)
-    prefix = next(iter(variables)).rsplit("__", 1)[0]
+    prefix = next(iter(readme_variables)).rsplit("__", 1)[0]
     located = {
         "DB_HOST": parsed.host or "",
         "DB_PORT": str(parsed.port or ""),
@@ -48,32 +49,72 @@ def point_at(variables: dict[str, str], url: str) -> dict[str, str]:
         "DB_PASSWORD": parsed.password or "",
         "DB_NAME": parsed.database or "",
     }
-    return {**variables, **{f"{prefix}__{field}": value for field, value in located.items()}}
+    return {**readme_variables, **{f"{prefix}__{field}": value for field, value in located.items()}}
+
+
+def run_commands(block: str, cwd: Path, env: dict[str, str]) -> list[str]:
+    """Each `python ...` line of a README block, run as written; their outputs."""
+    outputs = []
+    for line in block.splitlines():
+        command = shlex.split(line.split("  #")[0])
+        if command[:1] != ["python"]:
+            continue
+        result = subprocess.run(
+            [sys.executable, *command[1:]],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
+        outputs.append(result.stdout)
+    return outputs
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASES"))}
+    return {**env, **extra}
+
+
+def copy_project(destination: Path) -> Path:
+    for part in ("app", "containers", "settings"):
+        shutil.copytree(ROOT / part, destination / part, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", destination)
+    (destination / "tests").mkdir()
+    (destination / "tests" / "__init__.py").touch()
+    return destination
 
 
 async def test_a_resource_moves_to_another_database_by_environment_alone(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, postgres_url: str
 ) -> None:
-    variables = environment("Point a resource at another database, by environment alone")
-    assert variables["DATABASES__products_db__DB_TYPE"] == "postgres"
+    example = section("### Point a resource at another database, by environment alone")
+    settings_block, upgrade_block = blocks(example, "sh")
+    where = make_url(postgres_url).set(database="multidb_readme").render_as_string(hide_password=False)
+    backends.run(backends.recreate_postgres_database(where))
+    moved = point_at(variables(settings_block), where)
+    assert moved["DATABASES__products_db__DB_TYPE"] == "postgres"
+    run_commands(upgrade_block, tmp_path, clean_env(**moved))
     monkeypatch.chdir(tmp_path)
-    for name, value in point_at(variables, postgres_url).items():
+    for name, value in moved.items():
         monkeypatch.setenv(name, value)
 
     async with serve(Container()) as client:
         product = (await client.post("/products", json={"sku": "moved", "name": "M", "price": "3"})).json()
         assert (await client.get(f"/products/{product['id']}")).status_code == 200
 
-    assert await stored.postgres_ids(postgres_url, PRODUCTS.name, [product["id"]]) == {product["id"]}
+    assert await stored.postgres_ids(where, PRODUCTS.name, [product["id"]]) == {product["id"]}
     assert stored.sqlite_ids(str(tmp_path / "data" / "app.db"), PRODUCTS.name, [product["id"]]) == set()
 
 
 async def test_a_named_database_gets_a_provider_and_a_health_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mysql_url: str
 ) -> None:
-    variables = environment("Add a named database")
+    (block,) = blocks(section("### Add a named database"), "sh")
     monkeypatch.chdir(tmp_path)
-    for name, value in point_at(variables, mysql_url).items():
+    for name, value in point_at(variables(block), mysql_url).items():
         monkeypatch.setenv(name, value)
     container = Container()
 
@@ -86,29 +127,26 @@ async def test_a_named_database_gets_a_provider_and_a_health_line(
 
 
 def test_a_new_resource_and_a_fake_database_work_as_the_readme_shows(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for part in ("app", "containers", "settings"):
-        shutil.copytree(ROOT / part, project / part, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(ROOT / "pyproject.toml", project)
-    (project / "tests").mkdir()
-    (project / "tests" / "__init__.py").touch()
-
-    for block in blocks(section("Add a resource on a database"), "python"):
+    project = copy_project(tmp_path / "project")
+    example = section("### Add a resource on a database")
+    for block in blocks(example, "python"):
         path = block.splitlines()[0].removeprefix("# ").split(",")[0]
         if path == "containers/container.py":
             add_provider(project / path, block.splitlines()[-1])
         else:
             (project / path).write_text(block)
-    (fake_test,) = blocks(section("Swap a database for a fake in a test"), "python")
+    orders_db = {"DATABASES__orders_db__DB_TYPE": "sqlite", "DATABASES__orders_db__DB_NAME": "data/orders.db"}
+    (commands,) = blocks(example, "sh")
+    run_commands(commands, project, clean_env(PYTHONPATH=str(project), **orders_db))
+    assert list((project / "app/migrations/sql/versions").glob("orders_0001_*.py"))
+    (fake_test,) = blocks(section("### Swap a database for a fake in a test"), "python")
     (project / "tests" / "test_users_with_a_fake.py").write_text(fake_test)
     (project / "tests" / "test_orders.py").write_text(ORDERS_TEST)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASES"))}
-    env["PYTHONPATH"] = str(project)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=project,
-        env=env,
+        env=clean_env(PYTHONPATH=str(project)),
         capture_output=True,
         text=True,
         timeout=300,
@@ -117,6 +155,29 @@ def test_a_new_resource_and_a_fake_database_work_as_the_readme_shows(tmp_path: P
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 passed" in result.stdout
+
+
+def test_adding_a_column_to_one_resource_works_as_the_readme_shows(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "project")
+    migrations = section("## Migrations")
+    (change,) = blocks(migrations, "diff")
+    env = clean_env(
+        PYTHONPATH=str(project),
+        DATABASES__products_db__DB_TYPE="sqlite",
+        DATABASES__products_db__DB_NAME="data/products.db",
+    )
+    run_commands("python -m app db upgrade --database products_db", project, env)  # where products stood
+    subprocess.run(["git", "apply", "-"], input=change, cwd=project, text=True, check=True)
+
+    _, script, _ = run_commands(blocks(migrations, "sh")[-1], project, env)
+
+    (written,) = (project / "app/migrations/sql/versions").glob("products_0002_*.py")
+    assert "add_column" in written.read_text()
+    assert "colour" in written.read_text()
+    assert "ADD COLUMN colour" in script
+    columns = sqlite3.connect(project / "data/products.db").execute("PRAGMA table_info(products)").fetchall()
+    assert "colour" in {column[1] for column in columns}
+    run_commands("python -m app db check --database products_db", project, env)
 
 
 def add_provider(container_module: Path, line: str) -> None:
