@@ -38,10 +38,10 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, 
             client.drop_database("multidb_migrations")
         yield {"DB_TYPE": "mongodb", "DB_CONNECTION_STRING": url, "DB_NAME": "multidb_migrations"}
         return
-    url = make_url(request.getfixturevalue(f"{backend}_url")).set(database="multidb_migrations")
+    url = backends.sibling(request.getfixturevalue(f"{backend}_url"), "migrations")
     recreate = {"postgres": backends.recreate_postgres_database, "mysql": backends.recreate_mysql_database}
-    backends.run(recreate[backend](url.render_as_string(hide_password=False)))
-    yield {"DB_TYPE": backend, "DB_CONNECTION_STRING": url.render_as_string(hide_password=False)}
+    backends.run(recreate[backend](url))
+    yield {"DB_TYPE": backend, "DB_CONNECTION_STRING": url}
 
 
 async def db(variables: dict[str, str], *args: str, cwd: Path | None = None) -> tuple[int, str]:

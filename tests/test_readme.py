@@ -92,7 +92,7 @@ async def test_a_resource_moves_to_another_database_by_environment_alone(
 ) -> None:
     example = section("### Point a resource at another database, by environment alone")
     settings_block, upgrade_block = blocks(example, "sh")
-    where = make_url(postgres_url).set(database="multidb_readme").render_as_string(hide_password=False)
+    where = backends.sibling(postgres_url, "readme")
     backends.run(backends.recreate_postgres_database(where))
     moved = point_at(variables(settings_block), where)
     assert moved["DATABASES__products_db__DB_TYPE"] == "postgres"

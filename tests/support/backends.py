@@ -47,6 +47,13 @@ def unavailable(backend: str, reason: str) -> NoReturn:
     pytest.skip(message)
 
 
+def sibling(url: str, suffix: str) -> str:
+    """Another database on the server of `url`, named after its database, so that two
+    checkouts running their tests against one server keep out of each other's way."""
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+
+
 def url_of(backend: str) -> str | None:
     return os.environ.get(VARIABLES[backend]) or DEFAULT_URLS.get(backend)
 
