@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.consistency import ConsistencyMiddleware
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
 from app.lifespan import lifespan
@@ -30,6 +31,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.state.container = container
     app.state.retry_after = container.settings().RETRY_AFTER_SECONDS
     install_problem_handlers(app)
+    app.add_middleware(ConsistencyMiddleware)
     for router in routers():
         app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds

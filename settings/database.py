@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from settings.replicas import ReplicaList, check_replicas, replica_config
 from settings.urls import DEFAULT_PORTS, SERVER_TYPES, check_scheme, mask_url
 
 DatabaseType = Literal["postgres", "mysql", "sqlserver", "mongodb", "sqlite", "memory"]
@@ -39,6 +40,10 @@ class DatabaseConfig(BaseModel):
     QUERY_TIMEOUT: float = Field(default=30.0, gt=0)
     REQUIRED: bool = True
     AUTO_MIGRATE: bool | None = None  # unset: true for sqlite and memory, false for servers
+
+    READ_REPLICAS: ReplicaList = ()
+    MAX_REPLICA_LAG_MS: int = Field(default=1000, ge=0)
+    REPLICA_CHECK_INTERVAL: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod
@@ -77,6 +82,17 @@ class DatabaseConfig(BaseModel):
             missing.append(("DB_NAME", f"a {self.DB_TYPE} database needs a database name"))
         return missing
 
+    @field_validator("READ_REPLICAS")
+    @classmethod
+    def _replicas_fit_type(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if "DB_TYPE" in info.data:
+            check_replicas(info.data["DB_TYPE"], value)
+        return value
+
+    def replicas(self) -> list[DatabaseConfig]:
+        """One config per read replica: the primary's, pointed at the replica."""
+        return [replica_config(self, entry) for entry in self.READ_REPLICAS]
+
     @property
     def auto_migrate(self) -> bool:
         """Whether startup brings this database's schema to head by itself."""
@@ -100,7 +116,9 @@ class DatabaseConfig(BaseModel):
 
     def secrets(self) -> set[str]:
         values = {self.password}
+        urls = [entry for entry in self.READ_REPLICAS if "://" in entry]
         if self.CONNECTION_STRING is not None:
-            url = self.CONNECTION_STRING.get_secret_value()
+            urls.append(self.CONNECTION_STRING.get_secret_value())
+        for url in urls:
             values |= {url, unquote(urlsplit(url).password or "")}
         return {value for value in values if value}

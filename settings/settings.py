@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from settings.database import DatabaseConfig, DatabaseType
 
@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     DB_REQUIRED: bool | None = None
     DB_ODBC_DRIVER: str | None = None
     DB_AUTO_MIGRATE: bool | None = None
+    DB_READ_REPLICAS: Annotated[str | None, NoDecode] = None
+    DB_MAX_REPLICA_LAG_MS: int | None = None
+    DB_REPLICA_CHECK_INTERVAL: float | None = None
 
     DATABASES: dict[str, DatabaseConfig] = Field(default_factory=dict)
     DATABASES_STRICT: bool = False

@@ -16,6 +16,12 @@ ADAPTERS = {
     "memory": "app.adapters.memory:InMemoryAdapter",
 }
 
+# How each DB_TYPE that can have READ_REPLICAS states replication positions.
+REPLICATION = {
+    "postgres": "app.adapters.sql.replication:PostgresReplication",
+    "mysql": "app.adapters.sql.replication:MariaDBReplication",
+}
+
 # The driver each DB_TYPE needs, and the extra that installs it.
 DRIVERS = {
     "postgres": ("asyncpg", "postgres"),
@@ -45,4 +51,15 @@ class DatabaseAdapterFactory:
 
     @classmethod
     def create(cls, name: str, config: DatabaseConfig) -> DatabaseAdapter:
-        return cls.get_adapter(config.DB_TYPE)(name, config)
+        adapter = cls.get_adapter(config.DB_TYPE)
+        if not config.READ_REPLICAS:
+            return adapter(name, config)
+        from app.adapters.sql.adapter import SQLAdapter
+        from app.adapters.sql.replicated import ReplicatedAdapter
+
+        module, _, replication = REPLICATION[config.DB_TYPE].partition(":")
+        primary = SQLAdapter(name, config)
+        replicas = [
+            SQLAdapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)
+        ]
+        return ReplicatedAdapter(primary, replicas, getattr(import_module(module), replication)())

@@ -4,7 +4,7 @@ import asyncio
 import logging
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -80,6 +80,10 @@ class DatabaseAdapter(ABC):
     @property
     @abstractmethod
     def migrations(self) -> Migrations: ...
+
+    def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
+        """Each read replica's name, status and lag in ms; None without replicas."""
+        return None
 
     async def ping(self) -> None:
         async with self._bounded():

@@ -10,10 +10,17 @@ from app.adapters.interface import DatabaseAdapter
 from settings import Settings
 
 
+class ReplicaHealth(BaseModel):
+    name: str
+    status: Literal["up", "lagging", "down"]
+    lag_ms: float | None  # None while it cannot be measured
+
+
 class DatabaseHealth(BaseModel):
     type: str
     status: Literal["up", "down", "schema_behind"]
     latency_ms: float
+    replicas: list[ReplicaHealth] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class HealthReport(BaseModel):
@@ -54,4 +61,9 @@ class HealthController:
         except Exception:  # any failure to answer is "down"; the adapter logged why
             status = "down"
         latency = round((time.perf_counter() - started) * 1000, 2)
-        return DatabaseHealth(type=adapter.config.DB_TYPE, status=status, latency_ms=latency)
+        replicas = None
+        if (states := adapter.replica_health()) is not None:
+            replicas = [ReplicaHealth(name=name, status=state, lag_ms=lag) for name, state, lag in states]
+        return DatabaseHealth(
+            type=adapter.config.DB_TYPE, status=status, latency_ms=latency, replicas=replicas
+        )

@@ -13,11 +13,13 @@ from uuid import UUID
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
+from bson.timestamp import Timestamp
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
+from app import consistency
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
@@ -97,7 +99,25 @@ class MongoAdapter(DatabaseAdapter):
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncClientSession]:
         assert self._client is not None
-        async with self._client.start_session() as session, await session.start_transaction():
+        async with self._client.start_session() as session:
+            async with await session.start_transaction():
+                yield session
+            # Committed: the session's operation time is the client's read-your-writes token.
+            if session.operation_time is not None:
+                consistency.current().wrote(self.name, _position(session.operation_time))
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncClientSession | None]:
+        """The unit of work's session; else, for a client that presents a token, a causally
+        consistent session that reads nothing older than its last write (afterClusterTime:
+        on a replica set, a secondary waits until it has replayed that far)."""
+        wanted = consistency.current().seen.get(self.name)
+        if self._session is not None or wanted is None or (after := _timestamp(wanted)) is None:
+            yield self._session
+            return
+        assert self._client is not None
+        async with self._client.start_session(causal_consistency=True) as session:
+            session.advance_operation_time(after)
             yield session
 
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
@@ -132,7 +152,8 @@ class MongoAdapter(DatabaseAdapter):
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
-        document = await self.database[resource.name].find_one({"_id": id}, session=self._session)
+        async with self._reading() as session:
+            document = await self.database[resource.name].find_one({"_id": id}, session=session)
         if document is None:
             raise NotFound(f"no {resource.name} with id {id}")
         return _to_row(document)
@@ -141,11 +162,12 @@ class MongoAdapter(DatabaseAdapter):
         collection = self.database[resource.name]
         where = {_field(name): value for name, value in query.filters.items()}
         sort = [(_field(key.field), DESCENDING if key.descending else ASCENDING) for key in query.sort]
-        cursor = collection.find(
-            where, sort=sort or None, skip=query.offset, limit=query.limit, session=self._session
-        )
-        items = [_to_row(document) async for document in cursor]
-        total = await collection.count_documents(where, session=self._session)
+        async with self._reading() as session:
+            cursor = collection.find(
+                where, sort=sort or None, skip=query.offset, limit=query.limit, session=session
+            )
+            items = [_to_row(document) async for document in cursor]
+            total = await collection.count_documents(where, session=session)
         return Page(items=items, total=total)
 
     async def _update(
@@ -179,6 +201,17 @@ class MongoAdapter(DatabaseAdapter):
         ):
             return self._unavailable(type(error).__name__, error)
         return error
+
+
+def _position(time: Timestamp) -> str:
+    return f"{time.time}.{time.inc}"
+
+
+def _timestamp(position: str) -> Timestamp | None:
+    seconds, _, increment = position.partition(".")
+    if not (seconds.isdigit() and increment.isdigit() and len(position) < 24):
+        return None
+    return Timestamp(int(seconds), int(increment))
 
 
 def _only(id: UUID, if_version: Collection[int] | None) -> dict[str, Any]:

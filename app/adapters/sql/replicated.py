@@ -1,0 +1,254 @@
+"""A SQL database with read replicas: writes and units of work on the primary, reads
+spread over the replicas that are healthy, close enough, and far enough along for
+what the client has already written."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, TypeVar
+from uuid import UUID
+
+from app import consistency
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, SchemaState
+from app.adapters.migrations import Migrations
+from app.adapters.sql.adapter import SQLAdapter
+from app.adapters.sql.replication import Replication
+from app.errors import Unavailable
+from app.models.resource import Resource
+
+T = TypeVar("T")
+logger = logging.getLogger("multidb.replicas")
+HISTORY_SECONDS = 300.0
+
+
+@dataclass
+class Replica:
+    adapter: SQLAdapter
+    status: Literal["up", "lagging", "down"] = "down"
+    lag_ms: float | None = None
+    replayed: str | None = None
+
+
+class ReplicatedAdapter(DatabaseAdapter):
+    db_type: ClassVar[str] = "sql"
+
+    def __init__(self, primary: SQLAdapter, replicas: list[SQLAdapter], replication: Replication) -> None:
+        self.primary = primary
+        super().__init__(primary.name, primary.config)
+        self.replicas = [Replica(adapter) for adapter in replicas]
+        self.replication = replication
+        self._turn = itertools.count()
+        self._positions: deque[tuple[float, str]] = deque()  # (when, the primary's position then)
+        self._monitor: asyncio.Task[None] | None = None
+
+    # The primary holds the schema and everything about it.
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        return self.primary.resources
+
+    @resources.setter
+    def resources(self, value: tuple[Resource, ...]) -> None:
+        self.primary.resources = value
+
+    @property
+    def schema(self) -> SchemaState:
+        return self.primary.schema
+
+    @schema.setter
+    def schema(self, value: SchemaState) -> None:
+        self.primary.schema = value
+
+    @property
+    def identity(self) -> str:
+        return self.primary.identity
+
+    @property
+    def migrations(self) -> Migrations:
+        return self.primary.migrations
+
+    async def connect(self) -> None:
+        for adapter in (self.primary, *(replica.adapter for replica in self.replicas)):
+            await adapter.connect()
+        await self.check_replicas()
+        self._monitor = asyncio.create_task(self._watch(), name=f"replicas of {self.name}")
+
+    async def disconnect(self) -> None:
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor
+        for adapter in (self.primary, *(replica.adapter for replica in self.replicas)):
+            await adapter.disconnect()
+
+    async def ping(self) -> None:
+        await self.primary.ping()
+
+    async def check_schema(self) -> SchemaState:
+        return await self.primary.check_schema()
+
+    # Writes: on the primary, then the primary's position becomes the client's token.
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        outermost = self.primary._unit_of_work.get() is None
+        async with self.primary.transaction():
+            yield
+        if outermost:
+            await self._wrote()
+
+    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        async with self.transaction():
+            return await work()
+
+    async def insert(self, resource: Resource, row: Row) -> Row:
+        return await self._write(self.primary.insert(resource, row))
+
+    async def update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None = None
+    ) -> Row:
+        return await self._write(self.primary.update(resource, id, changes, if_version))
+
+    async def delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None = None) -> None:
+        await self._write(self.primary.delete(resource, id, if_version))
+
+    # Reads: on a replica when it is safe, else on the primary; a replica that fails
+    # is taken out of rotation and the read goes on elsewhere, unseen by the client.
+    async def get(self, resource: Resource, id: UUID) -> Row:
+        return await self._read(lambda adapter: adapter.get(resource, id))
+
+    async def list(self, resource: Resource, query: ListQuery) -> Page:
+        return await self._read(lambda adapter: adapter.list(resource, query))
+
+    def replica_health(self) -> Sequence[tuple[str, str, float | None]]:
+        return [(r.adapter.config.describe(), r.status, r.lag_ms) for r in self.replicas]
+
+    async def check_replicas(self) -> None:
+        """Sample the primary's position, then each replica's: its lag is how long ago
+        the primary first had something the replica has not replayed yet (zero when it
+        has everything, however long the primary has been idle)."""
+        now = time.monotonic()
+        with contextlib.suppress(Exception):  # the primary's own failures are its routes' business
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                self._positions.append((now, await self.replication.primary_position(self.primary.engine)))
+        while self._positions and now - self._positions[0][0] > HISTORY_SECONDS:
+            self._positions.popleft()
+        await asyncio.gather(*(self._check(replica, now) for replica in self.replicas))
+
+    async def _check(self, replica: Replica, now: float) -> None:
+        try:
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                replica.replayed = await self.replication.replayed_position(replica.adapter.engine)
+        except Exception as error:
+            self._out(replica, error)
+            return
+        missing = next(
+            (when for when, position in self._positions if not self._reached(replica, position)), None
+        )
+        replica.lag_ms = 0.0 if missing is None else round((now - missing) * 1000, 1)
+        status: Literal["up", "lagging"] = (
+            "up" if replica.lag_ms <= self.config.MAX_REPLICA_LAG_MS else "lagging"
+        )
+        if status != replica.status:
+            logger.info("replica %s of %s is %s", replica.adapter.config.describe(), self.name, status)
+        replica.status = status
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.REPLICA_CHECK_INTERVAL)
+            await self.check_replicas()
+
+    def _reached(self, replica: Replica, position: str) -> bool:
+        return replica.replayed is not None and self.replication.reached(replica.replayed, position)
+
+    def _out(self, replica: Replica, error: BaseException) -> None:
+        if replica.status != "down":
+            logger.warning(
+                "replica %s of %s is out of rotation: %s",
+                replica.adapter.config.describe(),
+                self.name,
+                type(error).__name__,
+            )
+        replica.status, replica.lag_ms = "down", None
+
+    async def _write(self, operation: Awaitable[T]) -> T:
+        result = await operation
+        if self.primary._unit_of_work.get() is None:
+            await self._wrote()
+        return result
+
+    async def _wrote(self) -> None:
+        position = None
+        with contextlib.suppress(Exception):  # no token: the client's next reads go to the primary
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                position = await self.replication.primary_position(self.primary.engine)
+        request = consistency.current()
+        request.wrote(self.name, position)
+        if position is None:
+            request.seen.pop(self.name, None)
+
+    async def _read(self, read: Callable[[DatabaseAdapter], Awaitable[T]]) -> T:
+        for replica in await self._readers():
+            try:
+                return await read(replica.adapter)
+            except Unavailable as error:
+                self._out(replica, error)
+        return await read(self.primary)
+
+    async def _readers(self) -> Sequence[Replica]:
+        request = consistency.current()
+        if self.primary._unit_of_work.get() is not None or request.needs_primary(self.name):
+            return []
+        healthy = [replica for replica in self.replicas if replica.status == "up"]
+        if not healthy:
+            return []
+        start = next(self._turn) % len(healthy)
+        ordered = healthy[start:] + healthy[:start]
+        wanted = request.seen.get(self.name)
+        if wanted is None:
+            return ordered
+        for replica in ordered:  # the first that has replayed the client's last write
+            if await self._has_replayed(replica, wanted):
+                return [replica]
+        return []
+
+    async def _has_replayed(self, replica: Replica, wanted: str) -> bool:
+        if self._reached(replica, wanted):
+            return True
+        try:  # the last check is old news: ask the replica itself
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                replica.replayed = await self.replication.replayed_position(replica.adapter.engine)
+        except Exception as error:
+            self._out(replica, error)
+            return False
+        return self._reached(replica, wanted)
+
+    # A wrapper, not a backend: every operation above goes to an adapter that is one.
+    def _begin(self) -> AbstractAsyncContextManager[Any]:
+        raise NotImplementedError
+
+    async def _ping(self) -> None:
+        raise NotImplementedError
+
+    async def _insert(self, resource: Resource, row: Row) -> Row:
+        raise NotImplementedError
+
+    async def _get(self, resource: Resource, id: UUID) -> Row:
+        raise NotImplementedError
+
+    async def _list(self, resource: Resource, query: ListQuery) -> Page:
+        raise NotImplementedError
+
+    async def _update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
+    ) -> Row:
+        raise NotImplementedError
+
+    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
+        raise NotImplementedError

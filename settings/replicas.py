@@ -1,0 +1,60 @@
+"""READ_REPLICAS: where a database's read replicas are, and the config of each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import BeforeValidator, SecretStr
+from pydantic_settings import NoDecode
+
+from settings.urls import check_scheme
+
+if TYPE_CHECKING:
+    from settings.database import DatabaseConfig
+
+REPLICATED_TYPES = ("postgres", "mysql")
+
+
+def _split(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(entry.strip() for entry in value.split(",") if entry.strip())
+    return value
+
+
+# A comma-separated list: each entry a host:port sharing the primary's credentials and
+# database name, or a connection string of its own.
+ReplicaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split)]
+
+
+def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
+    if entries and db_type not in REPLICATED_TYPES:
+        hint = " (a MongoDB replica set goes in the connection string, with readPreference)"
+        raise ValueError(
+            f"read replicas are for postgres and mysql databases{hint if db_type == 'mongodb' else ''}"
+        )
+    for entry in entries:
+        if "://" in entry:
+            check_scheme(db_type, entry)
+        else:
+            _, _, port = entry.rpartition(":")
+            if ":" in entry and not port.isdigit():
+                raise ValueError(f"{entry!r} is neither host:port nor a connection string")
+
+
+def replica_config(primary: DatabaseConfig, entry: str) -> DatabaseConfig:
+    """The primary's config, pointed at one replica."""
+    update: dict[str, Any] = {"READ_REPLICAS": ()}
+    host, _, port = entry.rpartition(":") if "://" not in entry and ":" in entry else (entry, "", "")
+    if "://" in entry:
+        update["CONNECTION_STRING"] = SecretStr(entry)
+    elif primary.CONNECTION_STRING is not None:
+        parts = urlsplit(primary.CONNECTION_STRING.get_secret_value())
+        userinfo = parts.netloc.rpartition("@")[0]
+        netloc = f"{userinfo}@{entry}" if userinfo else entry
+        update["CONNECTION_STRING"] = SecretStr(urlunsplit(parts._replace(netloc=netloc)))
+    else:
+        update["DB_HOST"] = host
+        if port:
+            update["DB_PORT"] = int(port)
+    return primary.model_copy(update=update)
