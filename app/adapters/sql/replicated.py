@@ -21,12 +21,13 @@ from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, Schema
 from app.adapters.migrations import Migrations
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.replication import Replication
-from app.errors import Unavailable
+from app.errors import Conflict, NotFound, PreconditionFailed
 from app.models.resource import Resource
 
 T = TypeVar("T")
 logger = logging.getLogger("multidb.replicas")
 HISTORY_SECONDS = 300.0
+PRIMARY = "primary"  # a token position that only the primary satisfies
 
 
 @dataclass
@@ -165,7 +166,12 @@ class ReplicatedAdapter(DatabaseAdapter):
             await self.check_replicas()
 
     def _reached(self, replica: Replica, position: str) -> bool:
-        return replica.replayed is not None and self.replication.reached(replica.replayed, position)
+        if replica.replayed is None or position == PRIMARY:
+            return False
+        try:
+            return self.replication.reached(replica.replayed, position)
+        except ValueError:  # a position this family cannot read: not reached, to be safe
+            return False
 
     def _out(self, replica: Replica, error: BaseException) -> None:
         if replica.status != "down":
@@ -184,20 +190,21 @@ class ReplicatedAdapter(DatabaseAdapter):
         return result
 
     async def _wrote(self) -> None:
-        position = None
-        with contextlib.suppress(Exception):  # no token: the client's next reads go to the primary
+        # Without the primary's position, the token sends this client's reads to the
+        # primary: slower, never stale.
+        position = PRIMARY
+        with contextlib.suppress(Exception):
             async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
                 position = await self.replication.primary_position(self.primary.engine)
-        request = consistency.current()
-        request.wrote(self.name, position)
-        if position is None:
-            request.seen.pop(self.name, None)
+        consistency.current().wrote(self.name, position)
 
     async def _read(self, read: Callable[[DatabaseAdapter], Awaitable[T]]) -> T:
         for replica in await self._readers():
             try:
                 return await read(replica.adapter)
-            except Unavailable as error:
+            except (NotFound, Conflict, PreconditionFailed):
+                raise  # an answer, not a failure
+            except Exception as error:  # down, or not yet holding what the primary has (a new table)
                 self._out(replica, error)
         return await read(self.primary)
 
@@ -213,6 +220,8 @@ class ReplicatedAdapter(DatabaseAdapter):
         wanted = request.seen.get(self.name)
         if wanted is None:
             return ordered
+        if wanted == PRIMARY:
+            return []
         for replica in ordered:  # the first that has replayed the client's last write
             if await self._has_replayed(replica, wanted):
                 return [replica]

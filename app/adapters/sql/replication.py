@@ -26,9 +26,10 @@ class Replication(ABC):
 
 class PostgresReplication(Replication):
     """WAL positions (LSNs, "16/B374D848"): the primary's after a commit, the standby's
-    replay position."""
+    replay position. The primary's is its insert position: with asynchronous commit a
+    committed record can still sit in WAL buffers, past the write position."""
 
-    primary_query = "SELECT pg_current_wal_lsn()::text"
+    primary_query = "SELECT pg_current_wal_insert_lsn()::text"
     replayed_query = "SELECT pg_last_wal_replay_lsn()::text"
 
     def reached(self, replayed: str, wanted: str) -> bool:
