@@ -21,7 +21,11 @@ TOKEN = "X-Consistency-Token"
 
 @pytest.fixture(scope="module", params=["postgres", "mysql"])
 def pair(request: pytest.FixtureRequest) -> Iterator[Pair]:
-    started: Pair = (PostgresPair if request.param == "postgres" else MariaDBPair)().start()
+    kind = PostgresPair if request.param == "postgres" else MariaDBPair
+    try:
+        started: Pair = kind().start()
+    except RuntimeError:  # a free port chosen can be taken before the server binds it: once more
+        started = kind().start()
     yield started
     started.stop()
 
