@@ -52,6 +52,13 @@ class PostgresPair:
         return Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
 
     def start(self) -> PostgresPair:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> PostgresPair:
         shutil.chown(self.root, "postgres") if os.geteuid() == 0 else None
         primary, standby = self.root / "primary", self.root / "standby"
         _run(
@@ -178,6 +185,13 @@ class MariaDBPair:
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def start(self) -> MariaDBPair:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> MariaDBPair:
         shutil.chown(self.root, "mysql") if os.geteuid() == 0 else None
         with ThreadPoolExecutor() as pool:  # the two installs at once: each takes seconds
             installs = [
