@@ -1,0 +1,169 @@
+"""One run of the bench: for each backend, a fresh database, the schema, the seed, the servers,
+a parity check, then every workload on every server, warmed up and alternated."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.backends import BACKENDS, Backend
+from bench.load import WORKLOADS, Load, Workload, WrkError, WrkResult, run_wrk
+from bench.parity import check_parity
+from bench.schema import create_schema
+from bench.seed import seed
+from bench.servers import Server, StartFailed
+from bench.variants import ROOT, imported_app, servers, service_environment
+
+logger = logging.getLogger("bench")
+
+
+@dataclass(frozen=True)
+class Options:
+    backends: tuple[str, ...] = tuple(BACKENDS)
+    seconds: float = 5.0
+    warmup: float = 2.0
+    runs: int = 3
+    seed: int = 10_000
+    pool_size: int = 10
+    load: Load = field(default_factory=Load)
+    urls: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sample:
+    backend: str
+    workload: str
+    variant: str
+    round: int
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    failed: int
+    peak_rss: int
+    peak_since_start: bool  # the kernel's peak could not be reset before the run
+    cpu_us_per_request: float
+
+
+@dataclass
+class Outcome:
+    samples: list[Sample] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    servers: dict[str, str] = field(default_factory=dict)  # backend name -> database server version
+    imported_app: str = ""
+
+
+_runs = itertools.count(1)
+
+
+def _wrk_args(workload: Workload, ids_file: Path) -> list[str]:
+    number = str(int(time.time()) % 100_000 * 1000 + next(_runs))
+    if workload.uses_ids:
+        return [str(ids_file), number]
+    return [number] if workload.script else []
+
+
+def measure(
+    server: Server, workload: Workload, options: Options, ids_file: Path, round: int, backend: str
+) -> Sample:
+    peak_reset = server.reset_peak_rss()
+    cpu_before = server.cpu_seconds()
+    result: WrkResult = run_wrk(
+        server.url, workload, options.load, options.seconds, _wrk_args(workload, ids_file)
+    )
+    cpu = server.cpu_seconds() - cpu_before
+    return Sample(
+        backend=backend,
+        workload=workload.name,
+        variant=server.name,
+        round=round,
+        requests=result.requests,
+        requests_per_s=result.requests_per_s,
+        p50_ms=result.p50_ms,
+        p99_ms=result.p99_ms,
+        failed=result.failed,
+        peak_rss=server.peak_rss(),
+        peak_since_start=not peak_reset,
+        cpu_us_per_request=cpu * 1e6 / result.requests if result.requests else float("nan"),
+    )
+
+
+def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outcome) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    url = options.urls.get(backend.key, backend.default_url)
+    with backend.open(url, workdir, options.pool_size) as target:
+        outcome.servers[backend.name] = target.version
+        environment = service_environment(target, workdir, options.pool_size)
+        outcome.imported_app = imported_app(environment)
+        logger.info("%s: creating the schema, seeding %d products", backend.name, options.seed)
+        create_schema(environment, ROOT)
+        ids_file = workdir / f"{backend.key}-ids.txt"
+        ids = seed(environment, ROOT, options.seed, ids_file)
+        started: list[Server] = []
+        try:
+            for server in servers(target, environment, workdir, backend.key):
+                try:
+                    server.start()
+                    started.append(server)
+                except StartFailed as error:
+                    outcome.problems.append(f"{backend.name}: {error}")
+            if started and started[0].name == "service":
+                outcome.problems += [
+                    f"{backend.name}: {p}" for p in check_parity(started[0], started[1:], ids)
+                ]
+            for workload in WORKLOADS:
+                _measure_workload(backend, workload, started, options, ids_file, outcome)
+        finally:
+            for server in started:
+                server.stop()
+
+
+def _measure_workload(
+    backend: Backend,
+    workload: Workload,
+    started: list[Server],
+    options: Options,
+    ids_file: Path,
+    outcome: Outcome,
+) -> None:
+    if options.warmup > 0:
+        for server in started:
+            logger.info("%s %s: warming up %s", backend.name, workload.name, server.name)
+            run_wrk(server.url, workload, options.load, options.warmup, _wrk_args(workload, ids_file))
+    for round in range(1, options.runs + 1):
+        for server in started:
+            where = f"{backend.name} {workload.name} {server.name} run {round}"
+            if not server.alive():
+                outcome.problems.append(f"{where}: the server is gone:\n{server.log_tail()}")
+                continue
+            try:
+                sample = measure(server, workload, options, ids_file, round, backend.name)
+            except WrkError as error:
+                outcome.problems.append(f"{where}: {error}")
+                continue
+            outcome.samples.append(sample)
+            logger.info(
+                "%s: %.0f req/s, p50 %.2f ms, p99 %.2f ms%s",
+                where,
+                sample.requests_per_s,
+                sample.p50_ms,
+                sample.p99_ms,
+                f", {sample.failed} FAILED" if sample.failed else "",
+            )
+            if sample.failed:
+                outcome.problems.append(f"{where}: {sample.failed} of {sample.requests} requests failed")
+
+
+def run(options: Options, workdir: Path) -> Outcome:
+    outcome = Outcome()
+    for key in options.backends:
+        backend = BACKENDS[key]
+        try:
+            run_backend(backend, options, workdir / key, outcome)
+        except Exception as error:  # one backend's failure is reported, and the others still run
+            logger.exception("%s failed", backend.name)
+            outcome.problems.append(f"{backend.name}: {type(error).__name__}: {error}")
+    return outcome
