@@ -6,10 +6,12 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.backends import BACKENDS, Backend
+from bench.backends import BACKENDS, SERVICE, Backend, Target
 from bench.load import WORKLOADS, Load, Workload, WrkError, WrkResult, run_wrk
 from bench.parity import check_parity
 from bench.schema import create_schema
@@ -59,7 +61,7 @@ class Outcome:
 _runs = itertools.count(1)
 
 
-def _wrk_args(workload: Workload, ids_file: Path) -> list[str]:
+def wrk_args(workload: Workload, ids_file: Path) -> list[str]:
     number = str(int(time.time()) % 100_000 * 1000 + next(_runs))
     if workload.uses_ids:
         return [str(ids_file), number]
@@ -72,7 +74,7 @@ def measure(
     peak_reset = server.reset_peak_rss()
     cpu_before = server.cpu_seconds()
     result: WrkResult = run_wrk(
-        server.url, workload, options.load, options.seconds, _wrk_args(workload, ids_file)
+        server.url, workload, options.load, options.seconds, wrk_args(workload, ids_file)
     )
     cpu = server.cpu_seconds() - cpu_before
     return Sample(
@@ -91,50 +93,76 @@ def measure(
     )
 
 
-def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outcome) -> None:
+@dataclass(frozen=True)
+class Prepared:
+    """A backend ready to serve: its fresh database, seeded, and the service's environment."""
+
+    backend: Backend
+    target: Target
+    environment: dict[str, str]
+    ids_file: Path
+    ids: list[str]
+    workdir: Path
+
+
+@contextmanager
+def prepared(backend: Backend, options: Options, workdir: Path) -> Iterator[Prepared]:
     workdir.mkdir(parents=True, exist_ok=True)
     url = options.urls.get(backend.key, backend.default_url)
     with backend.open(url, workdir, options.pool_size) as target:
-        outcome.servers[backend.name] = target.version
         environment = service_environment(target, workdir, options.pool_size)
-        outcome.imported_app = imported_app(environment)
         logger.info("%s: creating the schema, seeding %d products", backend.name, options.seed)
         create_schema(environment, ROOT)
         ids_file = workdir / f"{backend.key}-ids.txt"
         ids = seed(environment, ROOT, options.seed, ids_file)
-        started: list[Server] = []
-        try:
-            for server in servers(target, environment, workdir, backend.key):
-                try:
-                    server.start()
-                    started.append(server)
-                except StartFailed as error:
-                    outcome.problems.append(f"{backend.name}: {error}")
-            if started and started[0].name == "service":
-                outcome.problems += [
-                    f"{backend.name}: {p}" for p in check_parity(started[0], started[1:], ids)
-                ]
-            for workload in WORKLOADS:
-                _measure_workload(backend, workload, started, options, ids_file, outcome)
-        finally:
-            for server in started:
-                server.stop()
+        yield Prepared(backend, target, environment, ids_file, ids, workdir)
+
+
+@contextmanager
+def started(ready: Prepared, problems: list[str], only: Sequence[str] = ()) -> Iterator[list[Server]]:
+    """The backend's servers (those named in `only`, or all), started; a server that does not
+    start is a problem, and the others carry on."""
+    running: list[Server] = []
+    try:
+        for server in servers(ready.target, ready.environment, ready.workdir, ready.backend.key):
+            if only and server.name not in only:
+                continue
+            try:
+                server.start()
+                running.append(server)
+            except StartFailed as error:
+                problems.append(f"{ready.backend.name}: {error}")
+        yield running
+    finally:
+        for server in running:
+            server.stop()
+
+
+def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outcome) -> None:
+    with prepared(backend, options, workdir) as ready, started(ready, outcome.problems) as running:
+        outcome.servers[backend.name] = ready.target.version
+        outcome.imported_app = imported_app(ready.environment)
+        if running and running[0].name == SERVICE:
+            parity = check_parity(running[0], running[1:], ready.ids)
+            outcome.problems += [f"{backend.name}: {problem}" for problem in parity]
+        for workload in WORKLOADS:
+            _measure_workload(backend, workload, running, options, ready.ids_file, outcome)
 
 
 def _measure_workload(
     backend: Backend,
     workload: Workload,
-    started: list[Server],
+    running: list[Server],
     options: Options,
     ids_file: Path,
     outcome: Outcome,
 ) -> None:
     if options.warmup > 0:
-        for server in started:
+        for server in running:
             logger.info("%s %s: warming up %s", backend.name, workload.name, server.name)
-            run_wrk(server.url, workload, options.load, options.warmup, _wrk_args(workload, ids_file))
+            run_wrk(server.url, workload, options.load, options.warmup, wrk_args(workload, ids_file))
     for round in range(1, options.runs + 1):
-        for server in started:
+        for server in running:
             where = f"{backend.name} {workload.name} {server.name} run {round}"
             if not server.alive():
                 outcome.problems.append(f"{where}: the server is gone:\n{server.log_tail()}")

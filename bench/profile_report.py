@@ -1,0 +1,108 @@
+"""profile.md: statements per request, and CPU per request by component and by suspect."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import roundtrips
+from bench.backends import BASELINE, SERVICE
+from bench.load import WORKLOADS, WrkResult
+from bench.stacks import SUSPECTS, Profile
+
+
+@dataclass(frozen=True)
+class Measured:
+    variant: str
+    workload: str
+    result: WrkResult
+    cpu_seconds: float  # the process's, by psutil, over the wrk run
+    profile: Profile
+    stacks_file: str
+
+    def per_request(self, samples: int, rate: int) -> float:
+        """Microseconds of sampled CPU per request."""
+        return samples / rate / max(self.result.requests, 1) * 1e6
+
+
+def _find(measured: Sequence[Measured], variant: str, workload: str) -> Measured | None:
+    return next((m for m in measured if (m.variant, m.workload) == (variant, workload)), None)
+
+
+def _overview(measured: Sequence[Measured], rate: int) -> list[str]:
+    lines = [
+        "| workload | variant | requests/s while sampled | CPU µs/request (psutil) "
+        "| sampled µs/request | samples | stacks |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for m in measured:
+        cpu = m.cpu_seconds / max(m.result.requests, 1) * 1e6
+        lines.append(
+            f"| {m.workload} | {m.variant} | {m.result.requests_per_s:,.0f} | {cpu:,.0f} "
+            f"| {m.per_request(m.profile.total, rate):,.0f} | {m.profile.total:,} | `{m.stacks_file}` |"
+        )
+    return lines
+
+
+def _components(measured: Sequence[Measured], rate: int) -> list[str]:
+    workloads = [w.name for w in WORKLOADS]
+    names: dict[str, float] = {}
+    for m in measured:
+        if m.variant == SERVICE:
+            for name, count in m.profile.components().items():
+                names[name] = names.get(name, 0.0) + m.per_request(count, rate)
+    header = " | ".join(f"{w}: service | {w}: baseline" for w in workloads)
+    lines = [f"| component | {header} |", "|---|" + "---:|" * (2 * len(workloads))]
+    for name in sorted(names, key=lambda n: -names[n]):
+        cells = []
+        for workload in workloads:
+            for variant in (SERVICE, BASELINE):
+                m = _find(measured, variant, workload)
+                count = m.profile.components().get(name, 0) if m else 0
+                cells.append(f"{m.per_request(count, rate):,.0f}" if m and count else "")
+        lines.append(f"| {name} | {' | '.join(cells)} |")
+    return lines
+
+
+def _suspects(measured: Sequence[Measured], rate: int) -> list[str]:
+    workloads = [w.name for w in WORKLOADS]
+    lines = [f"| suspect (µs of CPU per request; % of the service's samples) | {' | '.join(workloads)} |"]
+    lines.append("|---|" + "---:|" * len(workloads))
+    for label, predicate in SUSPECTS:
+        cells = []
+        for workload in workloads:
+            m = _find(measured, SERVICE, workload)
+            if m is None:
+                cells.append("")
+                continue
+            count = m.profile.count(predicate)
+            share = count / max(m.profile.total, 1)
+            cells.append(f"{m.per_request(count, rate):,.0f} ({share:.0%})")
+        lines.append(f"| {label} | {' | '.join(cells)} |")
+    return lines
+
+
+def write(
+    path: Path,
+    backend: str,
+    measured: Sequence[Measured],
+    counts: Sequence[roundtrips.Count],
+    rate: int,
+    problems: Sequence[str],
+) -> None:
+    lines = [f"# Where the time goes: the service and the baseline on {backend}", ""]
+    lines += ["Written by `python -m bench.profile`; see bench/README.md for how to read it.", ""]
+    if counts:
+        lines += ["## Statements sent to PostgreSQL per request", "", roundtrips.table(counts)]
+    lines += ["## Throughput and CPU while sampled", "", *_overview(measured, rate), ""]
+    lines += [
+        "## CPU per request by component (µs; each sample counted once, by its innermost known frame)",
+        "",
+    ]
+    lines += [*_components(measured, rate), ""]
+    lines += ["## The suspects in the service (each sample counts for every suspect it shows)", ""]
+    lines += [*_suspects(measured, rate), ""]
+    if problems:
+        lines += ["## Problems", "", *(f"- {problem}" for problem in problems), ""]
+    path.write_text("\n".join(lines))
