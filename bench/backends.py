@@ -154,6 +154,7 @@ def mongodb(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
 def _recreate_mongodb(url: str) -> str:
     from pymongo import MongoClient
 
+    client: MongoClient[dict[str, object]]
     with MongoClient(url, serverSelectionTimeoutMS=10_000) as client:
         client.drop_database(urlsplit(url).path.strip("/"))
         return f"MongoDB {client.server_info()['version']}"

@@ -61,9 +61,9 @@ def check_parity(service: Server, others: Sequence[Server], ids: Sequence[str]) 
         for index, server in enumerate([service, *others])
     }
     for server in others:
-        for (what, answer), (_, got) in zip(writes[service.name], writes[server.name], strict=True):
-            if got != answer:
-                problems.append(f"{server.name}: {what} gave {got!r}, the service {answer!r}")
+        for (what, ours), (_, theirs) in zip(writes[service.name], writes[server.name], strict=True):
+            if theirs != ours:
+                problems.append(f"{server.name}: {what} gave {theirs!r}, the service {ours!r}")
     return problems
 
 

@@ -58,9 +58,9 @@ def _components(measured: Sequence[Measured], rate: int) -> list[str]:
         cells = []
         for workload in workloads:
             for variant in (SERVICE, BASELINE):
-                m = _find(measured, variant, workload)
-                count = m.profile.components().get(name, 0) if m else 0
-                cells.append(f"{m.per_request(count, rate):,.0f}" if m and count else "")
+                found = _find(measured, variant, workload)
+                count = found.profile.components().get(name, 0) if found else 0
+                cells.append(f"{found.per_request(count, rate):,.0f}" if found and count else "")
         lines.append(f"| {name} | {' | '.join(cells)} |")
     return lines
 

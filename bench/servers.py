@@ -111,7 +111,7 @@ class Server:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
-        return psutil.Process(self.pid).memory_info().rss
+        return int(psutil.Process(self.pid).memory_info().rss)
 
     def cpu_seconds(self) -> float:
         times = psutil.Process(self.pid).cpu_times()

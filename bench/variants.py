@@ -47,8 +47,10 @@ def servers(target: Target, service: dict[str, str], workdir: Path, backend: str
     ]
     for baseline in target.baselines:
         port = free_port()
-        command = (sys.executable, "-m", "uvicorn", "--factory", f"{baseline.module}:create_app")
-        command += ("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning")
+        command = (
+            *(sys.executable, "-m", "uvicorn", "--factory", f"{baseline.module}:create_app"),
+            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        )
         found.append(
             Server(
                 name=baseline.variant,
