@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -19,17 +20,20 @@ from bench.variants import ROOT
 RESULTS = Path(__file__).parent / "results"
 
 
-def parse(argv: list[str]) -> tuple[Options, Path, bool]:
+def parse(argv: list[str]) -> tuple[Options, Path | None, bool, str]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="about a second per workload, one run: for CI")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: %(default)s")
     parser.add_argument("--seconds", type=float, help="per run (default 5; smoke 1)")
     parser.add_argument("--warmup", type=float, help="seconds per variant and workload (default 2; smoke 0)")
     parser.add_argument("--runs", type=int, help="per variant and workload (default 3; smoke 1)")
-    parser.add_argument("--seed", type=int, help="products seeded per backend (default 10000; smoke 200)")
+    parser.add_argument(
+        "--seed", type=int, help="products per backend (default 10000, 1000 on SecantusDB; smoke 200)"
+    )
     parser.add_argument("--pool-size", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--note", default="", help="a line for results.md, e.g. what else ran on the machine")
     parser.add_argument(
         "--out", type=Path, help=f"default {RESULTS.relative_to(ROOT)}; smoke: a temporary one"
     )
@@ -50,17 +54,17 @@ def parse(argv: list[str]) -> tuple[Options, Path, bool]:
         seconds=pick(args.seconds, 5, 1),
         warmup=pick(args.warmup, 2, 0),
         runs=int(pick(args.runs, 3, 1)),
-        seed=int(pick(args.seed, 10_000, 200)),
+        seed=args.seed or (200 if smoke else None),
         pool_size=args.pool_size,
         load=Load(connections=args.connections, threads=args.threads),
         urls={key: getattr(args, f"{key}_url") for key in BACKENDS},
     )
-    return options, args.out, smoke
+    return options, args.out, smoke, args.note
 
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    options, out, smoke = parse(argv)
+    options, out, smoke, note = parse(argv)
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is not installed (Debian: apt-get install wrk)")
     if (ROOT / ".env").exists():
@@ -71,7 +75,8 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="multidb-bench-") as scratch:
         outcome = run(options, Path(scratch))
         destination = out or (Path(scratch) / "results" if smoke else RESULTS)
-        write(outcome, options, environment, destination)
+        environment["load average after the run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
+        write(outcome, options, environment, destination, note)
         print((destination / "results.md").read_text())
     for problem in outcome.problems:
         print(f"bench: {problem}", file=sys.stderr)

@@ -10,19 +10,21 @@ from bench.chart import draw
 from bench.report import rows, table
 from bench.run import Options, Outcome
 
-NOTE = """Each figure is the median of {runs} runs of {seconds:g} s, after a {warmup:g} s warm-up per
-variant and workload; runs alternate between the variants (A B C A B C ...). `wrk -t{threads}
--c{connections}`, one uvicorn worker per server, pools of {pool} connections on every side,
-{seed:,} seeded products. Ratios are medians of the per-round ratios. "spread" is
-(max - min) / median of the runs' requests/s. Peak RSS is the kernel's VmHWM of the server
-process, reset before each run. Server CPU is the process's user + system time per request.
+NOTE = """Each figure is the median of {runs} runs of {seconds:g} s, after a {warmup:g} s warm-up
+per variant and workload; the runs alternate between the variants (A B C A B C ...).
+`wrk -t{threads} -c{connections}`; one uvicorn worker per server; pools of {pool} connections on
+every side. Ratios are medians of the per-round ratios. "spread" is (max - min) / median of
+the runs' requests/s. Peak RSS is the server process's VmHWM, reset before each run. Server
+CPU is the server process's user + system time per request (the database's is not in it).
 """
 
 
-def write(outcome: Outcome, options: Options, environment: dict[str, str], out: Path) -> None:
+def write(outcome: Outcome, options: Options, environment: dict[str, str], out: Path, note: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     found = rows(outcome.samples)
     lines = ["# multidb benchmark results", ""]
+    if note:
+        lines += [note, ""]
     lines += [
         NOTE.format(
             runs=options.runs,
@@ -31,11 +33,12 @@ def write(outcome: Outcome, options: Options, environment: dict[str, str], out: 
             threads=options.load.threads,
             connections=options.load.connections,
             pool=options.pool_size,
-            seed=options.seed,
         )
     ]
     for backend in dict.fromkeys(row.backend for row in found):
-        lines += [f"## {backend} ({outcome.servers.get(backend, '?')})", "", table(found, backend)]
+        seeded = outcome.seeded.get(backend, 0)
+        title = f"## {backend} ({outcome.servers.get(backend, '?')}; {seeded:,} products seeded)"
+        lines += [title, "", table(found, backend)]
     lines += ["## Machine and versions", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in {**environment, **outcome.servers}.items()]
     lines += [f"| service imports `app` from | `{outcome.imported_app}` |", ""]

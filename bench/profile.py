@@ -47,7 +47,8 @@ def py_spy() -> str:
 def record(server: Server, workload: Workload, ready: Prepared, settings: Settings, load: Load) -> Measured:
     name = f"profile-{server.name.replace(' ', '-')}-{workload.name.replace(' ', '-').lower()}.txt"
     output = settings.out / name
-    command = [py_spy(), "record", "--pid", str(server.pid), "--format", "raw", "--rate", str(settings.rate)]
+    command = [py_spy(), "record", "--pid", str(server.pid), "--format", "raw", "--nolineno"]
+    command += ["--rate", str(settings.rate)]
     spy = subprocess.Popen(
         [*command, "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -76,7 +77,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="sampled per server and workload")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=int, default=200, help="samples per second")
-    parser.add_argument("--seed", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, help="default: the backend's, as for python -m bench")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "profile")
     args = parser.parse_args(argv)
     backend = BACKENDS[args.backend]

@@ -20,6 +20,7 @@ from bench.servers import Server, StartFailed
 from bench.variants import ROOT, imported_app, servers, service_environment
 
 logger = logging.getLogger("bench")
+SETTLE_PATH = "/products?limit=1"  # answers only once the database has caught up
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Options:
     seconds: float = 5.0
     warmup: float = 2.0
     runs: int = 3
-    seed: int = 10_000
+    seed: int | None = None  # products per backend; None: each backend's default
     pool_size: int = 10
     load: Load = field(default_factory=Load)
     urls: dict[str, str] = field(default_factory=dict)
@@ -55,6 +56,7 @@ class Outcome:
     samples: list[Sample] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     servers: dict[str, str] = field(default_factory=dict)  # backend name -> database server version
+    seeded: dict[str, int] = field(default_factory=dict)  # backend name -> products seeded
     imported_app: str = ""
 
 
@@ -111,10 +113,11 @@ def prepared(backend: Backend, options: Options, workdir: Path) -> Iterator[Prep
     url = options.urls.get(backend.key, backend.default_url)
     with backend.open(url, workdir, options.pool_size) as target:
         environment = service_environment(target, workdir, options.pool_size)
-        logger.info("%s: creating the schema, seeding %d products", backend.name, options.seed)
+        count = options.seed or backend.default_seed
+        logger.info("%s: creating the schema, seeding %d products", backend.name, count)
         create_schema(environment, ROOT)
         ids_file = workdir / f"{backend.key}-ids.txt"
-        ids = seed(environment, ROOT, options.seed, ids_file)
+        ids = seed(environment, ROOT, count, ids_file)
         yield Prepared(backend, target, environment, ids_file, ids, workdir)
 
 
@@ -141,6 +144,7 @@ def started(ready: Prepared, problems: list[str], only: Sequence[str] = ()) -> I
 def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outcome) -> None:
     with prepared(backend, options, workdir) as ready, started(ready, outcome.problems) as running:
         outcome.servers[backend.name] = ready.target.version
+        outcome.seeded[backend.name] = len(ready.ids)
         outcome.imported_app = imported_app(ready.environment)
         if running and running[0].name == SERVICE:
             parity = check_parity(running[0], running[1:], ready.ids)
@@ -160,7 +164,9 @@ def _measure_workload(
     if options.warmup > 0:
         for server in running:
             logger.info("%s %s: warming up %s", backend.name, workload.name, server.name)
-            run_wrk(server.url, workload, options.load, options.warmup, wrk_args(workload, ids_file))
+            warm = run_wrk(server.url, workload, options.load, options.warmup, wrk_args(workload, ids_file))
+            if warm.failed:
+                server.settle(SETTLE_PATH)
     for round in range(1, options.runs + 1):
         for server in running:
             where = f"{backend.name} {workload.name} {server.name} run {round}"
@@ -183,6 +189,7 @@ def _measure_workload(
             )
             if sample.failed:
                 outcome.problems.append(f"{where}: {sample.failed} of {sample.requests} requests failed")
+                server.settle(SETTLE_PATH)
 
 
 def run(options: Options, workdir: Path) -> Outcome:

@@ -75,9 +75,16 @@ class Server:
             f"{self.name} did not answer {self.ready_path} in {START_TIMEOUT:g}s:\n{self.log_tail()}"
         )
 
-    def _answers(self) -> bool:
+    def settle(self, path: str, timeout: float = 60.0) -> None:
+        """Waits, at most `timeout`, until `path` answers within 2 s: requests that wrk gave up
+        on may still be queued in the server or its database, and would slow the next run."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.alive() and not self._answers(path):
+            time.sleep(0.5)
+
+    def _answers(self, path: str | None = None) -> bool:
         try:
-            with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as response:
+            with urllib.request.urlopen(self.url + (path or self.ready_path), timeout=2) as response:
                 return bool(response.status == 200)
         except (OSError, urllib.error.URLError):
             return False
