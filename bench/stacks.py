@@ -54,33 +54,44 @@ def _has(name: str = "", path: str = "") -> Callable[[Stack], bool]:
     return lambda stack: any(name in n and path in p for n, p in stack)
 
 
-def _worker_thread(stack: Stack) -> bool:
-    return bool(stack) and stack[0][0] == "Thread._bootstrap"
-
-
-def _bounded_wrapper(stack: Stack) -> bool:
-    # The adapter's per-call wrapper: entering and leaving `_bounded` (an asynccontextmanager
-    # around asyncio.timeout), not the database call inside it.
-    return any(
-        path == "contextlib.py" and name.endswith(("__aenter__", "__aexit__")) and inner == "_bounded"
-        for (name, path), (inner, _) in pairwise(stack)
+def _calls(outer: str, inner: str) -> Callable[[Stack], bool]:
+    """Samples in code under `inner` (a path prefix) called straight from a frame in `outer`."""
+    return lambda stack: any(
+        p.startswith(outer) and q.startswith(inner) for (_, p), (_, q) in pairwise(stack)
     )
 
 
+def _worker_thread(stack: Stack) -> bool:
+    return any(name == "WorkerThread.run" and path.startswith("anyio/") for name, path in stack)
+
+
+def _innermost(component_name: str) -> Callable[[Stack], bool]:
+    return lambda stack: component(stack) == component_name
+
+
 SUSPECTS: tuple[tuple[str, Callable[[Stack], bool]], ...] = (
-    ("Provide marker run in the thread pool: run_in_threadpool on the loop", _has("run_in_threadpool")),
-    ("... and the worker threads themselves", _worker_thread),
-    ("SQLAlchemy compiling a statement (cache miss)", _has(path="sqlalchemy/sql/compiler.py")),
-    ("SQLAlchemy cache key of each statement", _has("_generate_cache_key")),
-    ("SQLAlchemy building the statement (select/where/values)", _has(path="app/adapters/sql/adapter.py")),
-    ("pydantic: request validation (body, query, path)", _has("request_params_to_args")),
+    ("Provide marker sent to the thread pool: run_in_threadpool on the loop", _has("run_in_threadpool")),
+    ("... and the thread pool's worker threads", _worker_thread),
+    ("SQLAlchemy compiling a statement (a cache miss)", _has(path="sqlalchemy/sql/compiler.py")),
+    ("SQLAlchemy computing each statement's cache key", _has("_generate_cache_key")),
+    (
+        "SQLAlchemy statement built by the adapter (select/where/values)",
+        _calls("app/adapters/sql/", "sqlalchemy/sql/"),
+    ),
+    ("pydantic: request validation (path, query, body)", _has("request_params_to_args")),
     ("pydantic: request body validation", _has("_validate_value_with_model_field")),
-    ("pydantic: response_model re-validating and serialising the row", _has("serialize_response")),
-    ("controller built per request (BaseController.__init__)", _has("BaseController.__init__")),
-    ("dependency-injector code (wiring, providers)", _has(path="dependency_injector/")),
-    ("pool_pre_ping (CPU side of the extra round trips)", _has("_ping")),
-    ("_bounded: asynccontextmanager + asyncio.timeout per adapter call", _bounded_wrapper),
+    ("pydantic: response_model validating and serialising the returned row", _has("serialize_response")),
+    ("controller built per request: BaseController.__init__", _has("BaseController.__init__")),
+    ("dependency-injector's own Python frames (innermost)", _innermost("dependency-injector")),
+    ("pool_pre_ping: the CPU of its extra round trips", _has("_ping")),
+    (
+        "_bounded: asynccontextmanager + asyncio.timeout around each adapter call",
+        _calls("app/adapters/interface.py", "contextlib.py"),
+    ),
 )
+
+# Innermost frames of a thread that waits: py-spy may count such a thread as active.
+WAITING = frozenset({"Condition.wait", "Event.wait", "Queue.get", "SimpleQueue.get", "select", "poll"})
 
 
 @dataclass(frozen=True)
@@ -103,7 +114,9 @@ class Profile:
 
 def component(stack: Stack) -> str:
     if _worker_thread(stack):
-        return "thread pool workers"
+        return "thread pool workers (anyio)"
+    if stack and stack[0][0] == "Thread._bootstrap":
+        return "other threads (aiosqlite's, for the SQLite primary)"
     for _, path in reversed(stack):
         for name, prefix in COMPONENTS:
             if path.startswith(prefix):
@@ -121,5 +134,6 @@ def parse(lines: Iterable[str]) -> Profile:
         for frame in text.split(";"):
             match = FRAME.match(frame)
             frames.append((match["name"], match["path"]) if match else (frame, ""))
-        samples[tuple(frames)] += int(count)
+        if frames and frames[-1][0] not in WAITING:
+            samples[tuple(frames)] += int(count)
     return Profile(samples)
