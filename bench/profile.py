@@ -9,6 +9,7 @@ flamegraph.pl) to --out.
 from __future__ import annotations
 
 import argparse
+import gzip
 import logging
 import shutil
 import signal
@@ -65,7 +66,11 @@ def record(server: Server, workload: Workload, ready: Prepared, settings: Settin
         _, errors = spy.communicate(timeout=60)
     if not output.exists():
         raise RuntimeError(f"py-spy wrote nothing: {errors.decode(errors='replace')}")
-    return Measured(server.name, workload.name, result, cpu, parse(output.read_text().splitlines()), name)
+    stacks = output.read_text()
+    output.unlink()
+    with gzip.open(output.with_suffix(".txt.gz"), "wt") as compressed:
+        compressed.write(stacks)
+    return Measured(server.name, workload.name, result, cpu, parse(stacks.splitlines()), f"{name}.gz")
 
 
 def _args(workload: Workload, ready: Prepared) -> list[str]:
