@@ -39,6 +39,7 @@ bench-smoke: | $(PY)
 profile: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))
 	PYTHONPATH=$(CURDIR) $(PY) -m bench.profile $(BENCH_ARGS)
+	PYTHONPATH=$(CURDIR) $(PY) -m bench.micro
 
 # Only when there is no venv yet: an existing one is used as it is (see the bench targets).
 $(PY):
