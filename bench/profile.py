@@ -19,7 +19,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import roundtrips
+from bench import plans, roundtrips
 from bench.backends import BACKENDS, BASELINE, SERVICE
 from bench.load import WORKLOADS, Load, Workload, WrkResult, run_wrk
 from bench.profile_report import Measured, write
@@ -99,14 +99,16 @@ def main(argv: list[str]) -> int:
         tempfile.TemporaryDirectory(prefix="multidb-profile-") as scratch,
         prepared(backend, options, Path(scratch)) as ready,
     ):
-        counts = _round_trips(ready, url, problems) if backend.key == "postgres" else []
+        on_postgres = backend.key == "postgres"
+        query_plans = plans.explain(url) if on_postgres else []  # on the seeded table, before any POST
+        counts = _round_trips(ready, url, problems) if on_postgres else []
         with started(ready, problems, only=(SERVICE, BASELINE)) as running:
             for workload in WORKLOADS:
                 for server in running:
                     logger.info("%s: profiling %s", workload.name, server.name)
                     run_wrk(server.url, workload, options.load, settings.warmup, _args(workload, ready))
                     measured.append(record(server, workload, ready, settings, options.load))
-    write(settings.out / "profile.md", backend.name, measured, counts, settings.rate, problems)
+    write(settings.out / "profile.md", backend.name, measured, counts, query_plans, settings.rate, problems)
     print((settings.out / "profile.md").read_text())
     return 1 if problems else 0
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import roundtrips
+from bench import plans, roundtrips
 from bench.backends import BASELINE, SERVICE
 from bench.load import WORKLOADS, WrkResult
 from bench.stacks import SUSPECTS, Profile
@@ -92,6 +92,7 @@ def write(
     backend: str,
     measured: Sequence[Measured],
     counts: Sequence[roundtrips.Count],
+    query_plans: Sequence[plans.Plan],
     rate: int,
     problems: Sequence[str],
 ) -> None:
@@ -109,6 +110,9 @@ def write(
             "`BEGIN`, `;` and `ROLLBACK`, so each service request has one more round trip than counted here.",
             "",
         ]
+    if query_plans:
+        lines += ["## GET list's queries on the seeded table, as PostgreSQL plans them", ""]
+        lines += [plans.table(list(query_plans))]
     lines += ["## Throughput and CPU while sampled", "", *_overview(measured), ""]
     lines += [
         "## CPU per request by component (µs; each sample counted once, by its innermost known frame)",
