@@ -146,6 +146,8 @@ def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outc
         outcome.servers[backend.name] = ready.target.version
         outcome.seeded[backend.name] = len(ready.ids)
         outcome.imported_app = imported_app(ready.environment)
+        if not outcome.imported_app.startswith(str(ROOT)):
+            outcome.problems.append(f"the service imports app from {outcome.imported_app}, not from {ROOT}")
         if running and running[0].name == SERVICE:
             parity = check_parity(running[0], running[1:], ready.ids)
             outcome.problems += [f"{backend.name}: {problem}" for problem in parity]
