@@ -10,7 +10,7 @@ export DATABASES__products_db__DB_NAME ?= data/products.db
 export DATABASES__analytics_db__DB_TYPE ?= sqlite
 export DATABASES__analytics_db__DB_NAME ?= data/analytics.db
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench bench-smoke profile
 
 run: $(VENV)/.run
 	$(PY) -m app
@@ -22,6 +22,28 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+
+# The benchmark (bench/README.md): this checkout under wrk, beside hand-written baselines.
+# The checkout is put first on PYTHONPATH and the venv is only asked for the bench extra, so a
+# venv whose editable install points at another checkout is measured with this one's code.
+BENCH_EXTRA = $(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))'
+
+bench: | $(PY)
+	$(PY) -m pip install -q $$($(BENCH_EXTRA))
+	PYTHONPATH=$(CURDIR) $(PY) -m bench $(BENCH_ARGS)
+
+bench-smoke: | $(PY)
+	$(PY) -m pip install -q $$($(BENCH_EXTRA))
+	PYTHONPATH=$(CURDIR) $(PY) -m bench --smoke $(BENCH_ARGS)
+
+profile: | $(PY)
+	$(PY) -m pip install -q $$($(BENCH_EXTRA))
+	PYTHONPATH=$(CURDIR) $(PY) -m bench.profile $(BENCH_ARGS)
+	PYTHONPATH=$(CURDIR) $(PY) -m bench.micro
+
+# Only when there is no venv yet: an existing one is used as it is (see the bench targets).
+$(PY):
+	$(MAKE) $(VENV)/.dev
 
 format: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
@@ -36,7 +58,7 @@ $(VENV)/.run: pyproject.toml
 $(VENV)/.dev: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[all,dev]"
+	$(PY) -m pip install -q -e ".[all,dev,bench]"
 	touch $@ $(VENV)/.run
 
 clean:

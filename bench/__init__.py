@@ -1,0 +1,1 @@
+"""The benchmark harness: the service against hand-written baselines, under wrk (see bench/README.md)."""

@@ -1,0 +1,19 @@
+-- GET /products/{id}, the id drawn at random among the seeded ones.
+-- Arguments: the file of ids (one a line), a number that seeds the draw.
+local ids = {}
+
+function setup(thread)
+  thread_count = (thread_count or 0) + 1
+  thread:set("thread_number", thread_count)
+end
+
+function init(args)
+  for line in io.lines(args[1]) do
+    ids[#ids + 1] = line
+  end
+  math.randomseed(tonumber(args[2]) + thread_number)
+end
+
+function request()
+  return wrk.format("GET", "/products/" .. ids[math.random(#ids)])
+end

@@ -1,0 +1,71 @@
+"""The servers of one backend: the service as `python -m app` runs it, and its baselines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.backends import SERVICE, Target
+from bench.servers import Server, clean_environment, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def python_environment() -> dict[str, str]:
+    """The bench's environment, cleaned of service settings, importing this checkout first."""
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**clean_environment(), "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def service_environment(target: Target, workdir: Path, pool_size: int) -> dict[str, str]:
+    """The service's environment: the primary on SQLite, products_db on the target, one pool
+    as large as each baseline's, and no log line per request."""
+    return {
+        **python_environment(),
+        "DB_TYPE": "sqlite",
+        "DB_NAME": str(workdir / "primary.db"),
+        **target.settings,
+        "DATABASES__products_db__POOL_SIZE": str(pool_size),
+        "DATABASES__products_db__MAX_OVERFLOW": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def servers(target: Target, service: dict[str, str], workdir: Path, backend: str) -> list[Server]:
+    port = free_port()
+    found = [
+        Server(
+            name=SERVICE,
+            command=(sys.executable, "-m", "app"),
+            environment={**service, "HOST": "127.0.0.1", "PORT": str(port)},
+            port=port,
+            log=workdir / f"{backend}-service.log",
+            cwd=ROOT,
+        )
+    ]
+    for baseline in target.baselines:
+        port = free_port()
+        command = (
+            *(sys.executable, "-m", "uvicorn", "--factory", f"{baseline.module}:create_app"),
+            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        )
+        found.append(
+            Server(
+                name=baseline.variant,
+                command=command,
+                environment={**python_environment(), **baseline.environment},
+                port=port,
+                log=workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log",
+                cwd=ROOT,
+            )
+        )
+    return found
+
+
+def imported_app(environment: dict[str, str]) -> str:
+    """Where the service's processes import `app` from: this checkout, not another."""
+    command = [sys.executable, "-c", "import app; print(app.__file__)"]
+    done = subprocess.run(command, env=environment, cwd=ROOT, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
