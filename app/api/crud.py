@@ -10,11 +10,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import set_etag, versions
+from app.api.dependencies.container import Provided
 from app.api.problems import problem_responses
 from app.controllers.base import BaseController
 from app.models.resource import Resource
@@ -46,7 +47,7 @@ def create_standard_routes(
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
     the `controller` provider of the container."""
-    Controller = Annotated[BaseController, Depends(Provide[controller])]
+    Controller = Annotated[BaseController, Depends(Provided[controller])]
     Create, Patch, Read = resource.create, resource.patch, resource.read
     ListParams, Page = resource.list_params, page_model(resource.read)
     name = resource.name

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
@@ -17,6 +17,8 @@ from app.models.resource import Resource
 # Errors that say the database could not be reached or could not answer, as opposed
 # to errors in what was asked of it.
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError)
+TOTAL = "__total__"
+T = TypeVar("T")
 
 
 class SQLAdapter(DatabaseAdapter):
@@ -24,11 +26,15 @@ class SQLAdapter(DatabaseAdapter):
 
     db_type: ClassVar[str] = "sql"
     _engine: AsyncEngine | None = None
+    _autocommit: AsyncEngine
 
     async def connect(self) -> None:
         url = url_for(self.config)
         ensure_sqlite_directory(url)
         self._engine = create_async_engine(url, **engine_options(self.config))
+        # Reads outside a unit of work need no transaction: BEGIN and ROLLBACK around a
+        # lone SELECT are two round trips for nothing. Same pool, autocommit mode.
+        self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
         if url.get_backend_name() == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
 
@@ -58,14 +64,30 @@ class SQLAdapter(DatabaseAdapter):
             yield connection
 
     @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """The unit of work's connection, or a transaction of its own."""
+    async def _connection(self, read_only: bool = False) -> AsyncIterator[AsyncConnection]:
+        """The unit of work's connection; else a transaction of its own, or for a read,
+        an autocommit connection."""
         current: AsyncConnection | None = self._unit_of_work.get()
         if current is not None:
             yield current
+        elif read_only:
+            async with self._autocommit.connect() as connection:
+                yield connection
         else:
             async with self.engine.begin() as connection:
                 yield connection
+
+    async def _read(self, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """`read` on a connection; once more on a fresh one if the first was dead (the
+        database restarted since it was opened)."""
+        for attempt in (1, 2):
+            try:
+                async with self._connection(read_only=True) as connection:
+                    return await read(connection)
+            except exc.DBAPIError as error:
+                if attempt == 2 or not error.connection_invalidated or self._unit_of_work.get() is not None:
+                    raise
+        raise AssertionError("unreachable")
 
     async def _ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -77,8 +99,7 @@ class SQLAdapter(DatabaseAdapter):
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
-        async with self._connection() as connection:
-            row = await _fetch(connection, resource.table, id)
+        row = await self._read(lambda connection: _fetch(connection, resource.table, id))
         if row is None:
             raise NotFound(f"no {resource.name} with id {id}")
         return row
@@ -87,18 +108,15 @@ class SQLAdapter(DatabaseAdapter):
         table = resource.table
         where = [table.c[name] == value for name, value in query.filters.items()]
         dialect = self.engine.dialect
+        # The total rides along as a window count: one query per page, not two.
         statement = (
-            select(table)
+            select(table, func.count().over().label(TOTAL))
             .where(*where)
             .order_by(*(order_by(table.c[key.field], key.descending, dialect) for key in query.sort))
             .limit(query.limit)
             .offset(query.offset)
         )
-        count = select(func.count()).select_from(table).where(*where)
-        async with self._connection() as connection:
-            items = [dict(row._mapping) for row in await connection.execute(statement)]
-            total = (await connection.execute(count)).scalar_one()
-        return Page(items=items, total=total)
+        return await self._read(lambda connection: _page(connection, statement, where, table))
 
     async def _update(
         self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
@@ -108,11 +126,18 @@ class SQLAdapter(DatabaseAdapter):
             {**changes, "version": table.c.version + 1}
         )
         async with self._connection() as connection:
-            result = await connection.execute(statement)
-            row = await _fetch(connection, table, id)
-        if result.rowcount == 0 or row is None:
-            raise missing_or_stale(resource, id, exists=row is not None)
-        return row
+            if connection.dialect.update_returning:  # all but MySQL/MariaDB: one round trip
+                updated = (await connection.execute(statement.returning(*table.c))).first()
+                if updated is not None:
+                    return dict(updated._mapping)
+                row = None
+            else:
+                result = await connection.execute(statement)
+                row = await _fetch(connection, table, id)
+                if result.rowcount and row is not None:
+                    return row
+            exists = row is not None or await _fetch(connection, table, id) is not None
+        raise missing_or_stale(resource, id, exists)
 
     async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
         table = resource.table
@@ -138,6 +163,18 @@ def _only(statement: Any, table: Table, id: UUID, if_version: Collection[int] | 
     if if_version is not None:
         statement = statement.where(table.c.version.in_(list(if_version)))
     return statement
+
+
+async def _page(connection: AsyncConnection, statement: Select[Any], where: list[Any], table: Table) -> Page:
+    rows = [dict(row._mapping) for row in await connection.execute(statement)]
+    if rows:
+        total = rows[0][TOTAL]
+    else:  # past the last page, or nothing matches: the window counted no row
+        count = select(func.count()).select_from(table).where(*where)
+        total = (await connection.execute(count)).scalar_one()
+    for row in rows:
+        del row[TOTAL]
+    return Page(items=rows, total=total)
 
 
 async def _fetch(connection: AsyncConnection, table: Table, id: UUID) -> Row | None:

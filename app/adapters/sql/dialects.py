@@ -54,9 +54,9 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
         "pool_size": config.POOL_SIZE,
         "max_overflow": config.MAX_OVERFLOW,
         "pool_timeout": config.POOL_TIMEOUT,
-        # A database that restarted leaves dead connections in the pool; a ping on
-        # checkout replaces them instead of failing the next requests.
-        "pool_pre_ping": True,
+        # No ping on checkout: on asyncpg it is three round trips per request (see
+        # bench/README.md). A dead connection is found by the statement that uses it;
+        # SQLAlchemy then drops the whole pool, and reads are retried once.
         "pool_recycle": 1800,
     }
     timeout = config.CONNECT_TIMEOUT
@@ -78,9 +78,10 @@ def ensure_sqlite_directory(url: URL) -> None:
 def order_by(column: ColumnElement[Any], descending: bool, dialect: Dialect) -> ColumnElement[Any]:
     """Nulls sort as the smallest value everywhere. PostgreSQL alone sorts them as the
     largest, and MySQL and SQL Server do not accept NULLS FIRST, so only PostgreSQL
-    is told."""
+    is told, and only for a column that can be null: NULLS FIRST on a NOT NULL column
+    would keep PostgreSQL from using an index for the order."""
     ordered = column.desc() if descending else column.asc()
-    if dialect.name == "postgresql":
+    if dialect.name == "postgresql" and getattr(column, "nullable", True):
         return ordered.nulls_last() if descending else ordered.nulls_first()
     return ordered
 

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from app.api.dependencies.container import Provided
 from app.controllers.health import HealthController, HealthReport
 from containers import Container
 
@@ -19,7 +20,7 @@ router = APIRouter(tags=["health"])
 )
 @inject
 async def health(
-    controller: Annotated[HealthController, Depends(Provide[Container.health])],
+    controller: Annotated[HealthController, Depends(Provided[Container.health])],
 ) -> JSONResponse:
     report = await controller.check()
     return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
