@@ -49,14 +49,16 @@ class MongoStore:
 
     async def insert(self, row: Row) -> None:
         try:
-            await self._products.insert_one(document_of(row))
+            await self._products.insert_one({**document_of(row), "version": 1})
         except DuplicateKeyError:
             raise Conflict from None
 
     async def update(self, id: UUID, changes: Row) -> Row | None:
         try:
             document = await self._products.find_one_and_update(
-                {"_id": id}, {"$set": with_decimal128(changes)}, return_document=ReturnDocument.AFTER
+                {"_id": id},
+                {"$set": with_decimal128(changes), "$inc": {"version": 1}},
+                return_document=ReturnDocument.AFTER,
             )
         except DuplicateKeyError:
             raise Conflict from None

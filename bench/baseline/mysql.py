@@ -64,7 +64,8 @@ class MySQLStore:
         try:
             async with self._pool.acquire() as connection, connection.cursor() as cursor:
                 await cursor.execute(
-                    f"INSERT INTO products ({COLUMNS}) VALUES ({', '.join(['%s'] * len(names))})", values
+                    f"INSERT INTO products ({COLUMNS}, version) VALUES ({', '.join(['%s'] * len(names))}, 1)",
+                    values,
                 )
         except pymysql.err.IntegrityError as error:
             if error.args[0] == DUPLICATE_KEY:
@@ -77,7 +78,10 @@ class MySQLStore:
         values = [stored(name, changes[name]) for name in names]
         try:
             async with self._pool.acquire() as connection, connection.cursor(aiomysql.DictCursor) as cursor:
-                await cursor.execute(f"UPDATE products SET {assignments} WHERE id = %s", (*values, id.hex))
+                await cursor.execute(
+                    f"UPDATE products SET {assignments}, version = version + 1 WHERE id = %s",
+                    (*values, id.hex),
+                )
                 await cursor.execute(f"SELECT {COLUMNS} FROM products WHERE id = %s", (id.hex,))
                 row: Row | None = await cursor.fetchone()
         except pymysql.err.IntegrityError as error:

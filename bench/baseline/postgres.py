@@ -49,7 +49,9 @@ class PostgresStore:
         try:
             async with self._acquire() as connection:
                 await connection.execute(
-                    f"INSERT INTO products ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)", *values, *stamps
+                    f"INSERT INTO products ({COLUMNS}, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+                    *values,
+                    *stamps,
                 )
         except asyncpg.UniqueViolationError:
             raise Conflict from None
@@ -62,7 +64,10 @@ class PostgresStore:
         try:
             async with self._acquire() as connection:
                 row = await connection.fetchrow(
-                    f"UPDATE products SET {assignments} WHERE id = $1 RETURNING {COLUMNS}", id, *values
+                    f"UPDATE products SET {assignments}, version = version + 1 WHERE id = $1 "
+                    f"RETURNING {COLUMNS}",
+                    id,
+                    *values,
                 )
         except asyncpg.UniqueViolationError:
             raise Conflict from None
