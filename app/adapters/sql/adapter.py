@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 
 # Errors that say the database could not be reached or could not answer, as opposed
@@ -125,6 +125,10 @@ class SQLAdapter(DatabaseAdapter):
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, exc.IntegrityError) and resource is not None:
             return Conflict(_conflict_message(resource))
+        if isinstance(error, exc.DataError):  # a value the models should have refused
+            return Invalid(f"database {self.name!r} refused a value of the request")
+        if isinstance(error, exc.TimeoutError):
+            return self._unavailable(f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s")
         if isinstance(error, _UNAVAILABLE) or (
             isinstance(error, exc.DBAPIError) and error.connection_invalidated
         ):
