@@ -4,7 +4,7 @@ started once per run; a test that takes one down brings it back before it ends."
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -15,30 +15,30 @@ _names = itertools.count()
 
 
 @pytest.fixture(scope="session")
-async def own_postgres() -> AsyncIterator[PostgresServer]:
+def own_postgres() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer()
-        await server.start()
+        backends.run(server.start())
     except ServerUnavailable as error:
         backends.unavailable("postgres", f"cannot run a PostgreSQL server of the tests' own: {error}")
     try:
         yield server
     finally:
-        await server.stop()
+        backends.run(server.stop())
         server.remove()
 
 
 @pytest.fixture(scope="session")
-async def own_mariadb() -> AsyncIterator[MariaDBServer]:
+def own_mariadb() -> Iterator[MariaDBServer]:
     try:
         server = MariaDBServer()
-        await server.start()
+        backends.run(server.start())
     except ServerUnavailable as error:
         backends.unavailable("mysql", f"cannot run a MariaDB server of the tests' own: {error}")
     try:
         yield server
     finally:
-        await server.stop()
+        backends.run(server.stop())
         server.remove()
 
 

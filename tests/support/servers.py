@@ -1,9 +1,10 @@
 """PostgreSQL and MariaDB servers of the tests' own, on free ports, in temporary
 directories: unlike the shared servers, a test may kill, freeze and restart them.
 
-Each server runs in a process group of its own, so that a signal reaches the whole
-server (PostgreSQL's backends included) and nothing else. As root, the servers run
-as their usual system users, which own the temporary directories.
+A signal is sent to the server's whole family of processes, found in /proc: PostgreSQL's
+backends each start a process group of their own, so signalling the postmaster's
+group would leave them answering. As root, the servers run as their usual system
+users, which own the temporary directories.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class Server(ABC):
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix=f"multidb-{self.system_user}-"))
         self.port = free_port()
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self._user = self.system_user if os.geteuid() == 0 else None
         if self._user is not None:
             account = pwd.getpwnam(self._user)
@@ -63,32 +64,40 @@ class Server(ABC):
             tail = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
             raise ServerUnavailable(f"{command[0]} failed: {tail}")
 
-    async def start(self) -> None:
+    def _spawn(self) -> subprocess.Popen[bytes]:
         with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *self._command(),
+            return subprocess.Popen(
+                self._command(),
                 user=self._user,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: signals reach the whole server
+                start_new_session=True,  # not in the test's process group: a ^C is the test's alone
             )
+
+    async def start(self) -> None:
+        self.process = self._spawn()
         for _ in range(READY_ATTEMPTS):
-            if self.process.returncode is not None:
+            if self.process.poll() is not None:
                 break
             if await self._answers():
                 return
             await asyncio.sleep(0.1)
         raise ServerUnavailable(f"{type(self).__name__} did not start: {self.log.read_text()[-2000:]}")
 
-    def _signal(self, signum: int) -> None:
+    def _signal(self, signum: int) -> list[int]:
+        """Send `signum` to the server and every process it started, the parent first
+        (so that a stopped server starts no new child); the pids signalled."""
         assert self.process is not None, "the server is not running"
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signum)
+        family = _descendants(self.process.pid)
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+        return family
 
     async def kill(self) -> None:
         """SIGKILL, as a crash or the OOM killer would: no shutdown, no goodbye."""
-        self._signal(signal.SIGKILL)
-        await self._reap()
+        family = self._signal(signal.SIGKILL)
+        await self._reap(family)
 
     def freeze(self) -> None:
         """SIGSTOP: connections stay open and new ones are accepted by the kernel,
@@ -99,28 +108,49 @@ class Server(ABC):
         self._signal(signal.SIGCONT)
 
     async def stop(self) -> None:
-        if self.process is None:
+        if self.process is None or self.process.poll() is not None:
             return
         self._signal(signal.SIGCONT)
-        self._signal(signal.SIGTERM)
+        family = self._signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(self._reap(), 30)
+            await asyncio.wait_for(self._reap(family), 30)
         except TimeoutError:
             await self.kill()
 
-    async def _reap(self) -> None:
+    async def _reap(self, family: list[int]) -> None:
         assert self.process is not None
-        await self.process.wait()
+        await asyncio.to_thread(self.process.wait)
         # A PostgreSQL backend may outlive its postmaster for a moment.
         for _ in range(READY_ATTEMPTS):
-            try:
-                os.killpg(self.process.pid, 0)
-            except ProcessLookupError:
+            if not any(map(_alive, family)):
                 return
             await asyncio.sleep(0.1)
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _descendants(root: int) -> list[int]:
+    """`root` and every process below it, parents before children."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # it ended while we looked
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    family = [root]
+    for pid in family:
+        family.extend(children.get(pid, []))
+    return family
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is missing
 
 
 def _binary(*patterns: str) -> str:
