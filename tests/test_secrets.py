@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import make_url
 
+from tests.support.process import wait_until_serving
 from tests.support.proxy import free_port
 
 SECRET = "Sup3r-S3cret-Zq9xW"
@@ -78,15 +79,3 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
     assert SECRET not in output
     for answer in seen:
         assert SECRET not in answer
-
-
-async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if process.returncode is not None:
-            raise AssertionError("the service exited before serving")
-        try:
-            await client.get("/health")
-            return
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-    raise AssertionError("the service did not start")

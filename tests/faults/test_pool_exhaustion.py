@@ -43,7 +43,7 @@ async def _lock_products(server: Any, database: str) -> Callable[[], Any]:
     async def release_mariadb() -> None:
         async with connection.cursor() as cursor:
             await cursor.execute("UNLOCK TABLES")
-        connection.close()
+        await connection.ensure_closed()
 
     return release_mariadb
 
