@@ -125,7 +125,7 @@ class SQLAdapter(DatabaseAdapter):
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, exc.IntegrityError) and resource is not None:
             return Conflict(_conflict_message(resource))
-        if isinstance(error, exc.DataError):  # a value the models should have refused
+        if _refused_value(error):  # a value the models should have refused
             return Invalid(f"database {self.name!r} refused a value of the request")
         if isinstance(error, exc.TimeoutError):
             return self._unavailable(f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s")
@@ -135,6 +135,15 @@ class SQLAdapter(DatabaseAdapter):
             cause = getattr(error, "orig", None) or error
             return self._unavailable(type(cause).__name__, cause)
         return error
+
+
+def _refused_value(error: Exception) -> bool:
+    """A data exception: SQLSTATE class 22, which asyncpg's adapter reports as a plain
+    DBAPIError rather than a DataError."""
+    sqlstate = str(getattr(getattr(error, "orig", None), "sqlstate", None) or "")
+    return isinstance(error, exc.DataError) or (
+        isinstance(error, exc.DBAPIError) and sqlstate.startswith("22")
+    )
 
 
 def _only(statement: Any, table: Table, id: UUID, if_version: Collection[int] | None) -> Any:
