@@ -16,6 +16,7 @@ from tests.support.process import wait_until_serving
 from tests.support.proxy import free_port
 
 SECRET = "Sup3r-S3cret-Zq9xW"
+API_KEY = "Api-K3y-Qw8zT-0123456789"  # a key is a secret like a password
 
 
 async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: str) -> None:
@@ -47,13 +48,15 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
         DATABASES__analytics_db__DB_PASSWORD=SECRET,
         DATABASES__analytics_db__DB_NAME="analytics",
         LOG_LEVEL="DEBUG",
+        API_KEYS=f"{API_KEY},ro:{API_KEY}-read-only",
     )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "app", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     seen: list[str] = []
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=auth) as client:
             await wait_until_serving(client, process)
             for method, path, body in [
                 ("GET", "/health", None),
@@ -70,12 +73,19 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
                 seen.append(f"{response.status_code} {response.headers} {response.text}")
                 if path in ("/products", "/users", "/events"):
                     assert response.status_code == 503, response.text
+            for headers in (
+                {"Authorization": f"Bearer {API_KEY}-read-only"},
+                {"Authorization": "Bearer wrong"},
+            ):
+                response = await client.post("/events", json={"type": "t"}, headers=headers)
+                seen.append(f"{response.status_code} {response.headers} {response.text}")
+                assert response.status_code in (401, 403), response.text
     finally:
         process.terminate()
         async with asyncio.timeout(30):
             output = (await process.communicate())[0].decode()
 
     assert "unavailable" in output  # the failures were logged
-    assert SECRET not in output
-    for answer in seen:
-        assert SECRET not in answer
+    for secret in (SECRET, API_KEY):
+        assert secret not in output
+        assert not any(secret in answer for answer in seen)
