@@ -16,7 +16,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,10 +164,17 @@ def test_no_5xx_and_every_answer_as_documented(
     fuzz()
 
 
-def test_no_answer_or_log_line_of_the_fuzzing_shows_a_secret(fuzzed: Fuzzed) -> None:
+def test_no_answer_or_log_line_of_the_fuzzing_shows_a_secret(
+    fuzzed: Fuzzed, figure: Callable[[str], None]
+) -> None:
     assert fuzzed.answers, "the fuzzing sent nothing"
     output = fuzzed.log.read_text(errors="replace")
     assert "/products" in output  # requests were logged, at DEBUG level
     for secret in (KEY, READ_ONLY_KEY, PASSWORD):
         assert secret not in output
         assert not any(secret in answer for answer in fuzzed.answers)
+    statuses = Counter(answer.split(" ", 1)[0] for answer in fuzzed.answers)
+    figure(
+        f"{fuzzed.backend}: {len(fuzzed.answers)} generated requests over {len(OPERATIONS)} operations, "
+        f"answers {dict(sorted(statuses.items()))}, 0 x 5xx, 0 secrets in answers or logs"
+    )
