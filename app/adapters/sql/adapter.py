@@ -138,12 +138,12 @@ class SQLAdapter(DatabaseAdapter):
 
 
 def _refused_value(error: Exception) -> bool:
-    """A data exception: SQLSTATE class 22, which asyncpg's adapter reports as a plain
-    DBAPIError rather than a DataError."""
-    sqlstate = str(getattr(getattr(error, "orig", None), "sqlstate", None) or "")
-    return isinstance(error, exc.DataError) or (
-        isinstance(error, exc.DBAPIError) and sqlstate.startswith("22")
-    )
+    """A data exception: a DataError, or SQLSTATE class 22, which asyncpg's adapter
+    reports as a plain DBAPIError."""
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    return isinstance(error, exc.DataError) or sqlstate.startswith("22")
 
 
 def _only(statement: Any, table: Table, id: UUID, if_version: Collection[int] | None) -> Any:
