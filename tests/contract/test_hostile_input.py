@@ -11,6 +11,7 @@ import pytest
 
 from app.models.types import PROPERTIES_MAX_BYTES, PROPERTIES_MAX_DEPTH
 from tests.contract.helpers import create, error_fields, problem, total
+from tests.support.service import container, serve, settings
 
 PRODUCT = {"sku": "p", "name": "P", "price": "1.00"}
 DEPTH, SIZE, INT64 = PROPERTIES_MAX_DEPTH, PROPERTIES_MAX_BYTES, 2**63
@@ -138,3 +139,15 @@ async def test_accepted_edge_values_round_trip(client: httpx.AsyncClient) -> Non
     assert (await client.get(f"/events/{event['id']}")).json()["properties"] == properties
     stored = (await client.get(f"/products/{product['id']}")).json()
     assert (stored["price"], stored["stock"]) == ("9999999999.99", INT64 - 1)
+
+
+async def test_the_body_limit_is_configurable() -> None:
+    config = settings(DB_TYPE="memory", MAX_BODY_BYTES=200)
+    async with serve(container(config)) as client:
+        small = await client.post("/events", json={"type": "t", "properties": {"x": "y" * 50}})
+        large = await client.post("/events", json={"type": "t", "properties": {"x": "y" * 250}})
+        stored = await total(client, "/events")
+
+    assert small.status_code == 201, small.text
+    assert "200 bytes" in problem(large, 413)["detail"]
+    assert stored == 1
