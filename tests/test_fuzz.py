@@ -13,16 +13,12 @@ read-only key, and state across requests (a created id read back).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from fastapi.routing import APIRoute
@@ -40,8 +36,8 @@ from sqlalchemy import make_url
 
 from app.api.routes import routers
 from tests.conftest import backend_database
-from tests.support.process import service_environment
-from tests.support.proxy import free_port
+from tests.support import backends
+from tests.support.process import Service, service_environment
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
 BACKENDS = ("sqlite", "postgres", "mysql", "mongodb")
@@ -61,9 +57,12 @@ CHECKS = [
 @dataclass
 class Fuzzed:
     backend: str
-    base_url: str
-    log: Path
+    service: Service
     answers: list[str] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return self.service.base_url
 
     @property
     def auth(self) -> dict[str, str]:
@@ -85,9 +84,12 @@ def _environment(request: pytest.FixtureRequest, backend: str, directory: Path) 
             url = make_url(config.pop("CONNECTION_STRING"))
             (directory / "password").write_text(PASSWORD + "\n")
             config.update(
-                DB_HOST=url.host, DB_PORT=url.port or 5432, DB_USER=url.username, DB_NAME=url.database,
+                DB_HOST=url.host,
+                DB_PORT=url.port or 5432,
+                DB_USER=url.username,
+                DB_NAME=url.database,
                 DB_PASSWORD_FILE=str(directory / "password"),
-            )  # fmt: skip
+            )
         values.update({f"DATABASES__{name}__{field}": str(value) for field, value in config.items()})
     return service_environment(**values)
 
@@ -95,32 +97,12 @@ def _environment(request: pytest.FixtureRequest, backend: str, directory: Path) 
 @pytest.fixture(scope="module", params=BACKENDS)
 def fuzzed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fuzzed]:
     directory = tmp_path_factory.mktemp(f"fuzz-{request.param}")
-    port = free_port()
-    env = {**_environment(request, request.param, directory), "PORT": str(port)}
-    log = directory / "service.log"
-    with log.open("wb") as output:  # a file, not a pipe: a pipe nobody reads would block the service
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app"], env=env, cwd=directory, stdout=output, stderr=subprocess.STDOUT
-        )
+    service = Service(_environment(request, request.param, directory), directory)
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_until_serving(base_url, process)
-        yield Fuzzed(request.param, base_url, log)
+        backends.run(service.wait_until_serving())
+        yield Fuzzed(request.param, service)
     finally:
-        process.terminate()
-        process.wait(timeout=60)
-
-
-def _wait_until_serving(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise AssertionError("the service exited before serving")
-        try:
-            httpx.get(f"{base_url}/health", timeout=5)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("the service did not start")
+        backends.run(service.stop())
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +150,7 @@ def test_no_answer_or_log_line_of_the_fuzzing_shows_a_secret(
     fuzzed: Fuzzed, figure: Callable[[str], None]
 ) -> None:
     assert fuzzed.answers, "the fuzzing sent nothing"
-    output = fuzzed.log.read_text(errors="replace")
+    output = fuzzed.service.output()
     assert "/products" in output  # requests were logged, at DEBUG level
     for secret in (KEY, READ_ONLY_KEY, PASSWORD):
         assert secret not in output

@@ -3,16 +3,12 @@ real process searched for it."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 from sqlalchemy import make_url
 
-from tests.support.process import wait_until_serving
+from tests.support.process import Service, service_environment
 from tests.support.proxy import free_port
 
 SECRET = "Sup3r-S3cret-Zq9xW"
@@ -20,12 +16,9 @@ API_KEY = "Api-K3y-Qw8zT-0123456789"  # a key is a secret like a password
 
 
 async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: str) -> None:
-    port = free_port()
     closed = free_port()  # nothing listens there
     mysql = make_url(mysql_url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASES"))}
-    env.update(
-        PORT=str(port),
+    env = service_environment(
         DB_TYPE="sqlite",
         DB_NAME=str(tmp_path / "primary.db"),
         # Refused: nothing listens on the port.
@@ -50,14 +43,12 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
         LOG_LEVEL="DEBUG",
         API_KEYS=f"{API_KEY},ro:{API_KEY}-read-only",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    service = Service(env, tmp_path)
     seen: list[str] = []
     try:
+        await service.wait_until_serving()
         auth = {"Authorization": f"Bearer {API_KEY}"}
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=auth) as client:
-            await wait_until_serving(client, process)
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30, headers=auth) as client:
             for method, path, body in [
                 ("GET", "/health", None),
                 ("GET", "/openapi.json", None),
@@ -81,9 +72,7 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
                 seen.append(f"{response.status_code} {response.headers} {response.text}")
                 assert response.status_code in (401, 403), response.text
     finally:
-        process.terminate()
-        async with asyncio.timeout(30):
-            output = (await process.communicate())[0].decode()
+        output = await service.stop()
 
     assert "unavailable" in output  # the failures were logged
     for secret in (SECRET, API_KEY):

@@ -15,7 +15,7 @@ import httpx
 
 from tests.faults.conftest import fresh_name
 from tests.support import stored
-from tests.support.process import service_environment, start_service, stop_service
+from tests.support.process import Service, service_environment
 from tests.support.servers import MariaDBServer, PostgresServer
 
 IN_FLIGHT = 4  # per database
@@ -79,9 +79,10 @@ async def test_sigterm_finishes_accepted_requests_then_closes_every_pool(
         DATABASES__analytics_db__DB_NAME=str(tmp_path / "analytics.db"),
     )
     aborted_before = await _aborted_clients(own_mariadb)
-    process, base_url = await start_service(env, tmp_path)
+    service = Service(env, tmp_path)
     try:
-        async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+        await service.wait_until_serving()
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=120) as client:
             warm = [
                 await client.post("/products", json={"sku": "warm", "name": "W", "price": "1"}),
                 await client.post("/users", json={"email": "warm@example.com", "name": "W"}),
@@ -133,9 +134,11 @@ async def test_sigterm_finishes_accepted_requests_then_closes_every_pool(
             await _poll(products_waiting, "the product writes wait on their lock")
             await _poll(users_waiting, "the user writes wait on their lock")
 
-            process.send_signal(signal.SIGTERM)
-            await _poll(lambda: _refuses_connections(base_url), "the service stops accepting connections")
-            assert process.returncode is None, "it must not exit while requests are in flight"
+            service.process.send_signal(signal.SIGTERM)
+            await _poll(
+                lambda: _refuses_connections(service.base_url), "the service stops accepting connections"
+            )
+            assert service.process.poll() is None, "it must not exit while requests are in flight"
 
             await pg_lock.rollback()
             await pg.close()
@@ -144,10 +147,10 @@ async def test_sigterm_finishes_accepted_requests_then_closes_every_pool(
             await maria.ensure_closed()
             answers = await asyncio.gather(*writes)  # a reset would raise here
     finally:
-        output = await stop_service(process)
+        output = await service.stop()
 
     assert [answer.status_code for answer in answers] == [201] * len(writes), [a.text for a in answers]
-    assert process.returncode in (0, -signal.SIGTERM), output
+    assert service.process.returncode in (0, -signal.SIGTERM), output
     assert "Traceback" not in output, output
     products = [a.json()["id"] for a in answers if a.json()["id"] and "sku" in a.json()]
     users = [a.json()["id"] for a in answers if "email" in a.json()]

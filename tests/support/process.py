@@ -22,39 +22,41 @@ def service_environment(**values: str) -> dict[str, str]:
     return env
 
 
-async def start_service(env: dict[str, str], cwd: Path) -> tuple[asyncio.subprocess.Process, str]:
-    """The process, serving on a free port (PORT is set here), and its base URL."""
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "app",
-        env={**env, "PORT": str(port)},
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        await wait_until_serving(client, process)
-    return process, base_url
+class Service:
+    """`python -m app` on a free port, run from `directory`. Its output goes to a file:
+    a pipe that nobody reads until the end would block the service once full."""
 
+    def __init__(self, env: dict[str, str], directory: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = directory / "service.log"
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app"],
+                env={**env, "PORT": str(self.port)},
+                cwd=directory,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
 
-async def stop_service(process: asyncio.subprocess.Process) -> str:
-    """Terminate the process if it still runs; everything it printed."""
-    if process.returncode is None:
-        process.terminate()
-    async with asyncio.timeout(60):
-        return (await process.communicate())[0].decode(errors="replace")
+    async def wait_until_serving(self) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
+            for _ in range(300):
+                if self.process.poll() is not None:
+                    raise AssertionError(f"the service exited before serving: {self.output()}")
+                try:
+                    await client.get("/health")
+                    return
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        raise AssertionError("the service did not start")
 
+    async def stop(self) -> str:
+        """Terminate the process if it still runs; everything it printed."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        await asyncio.to_thread(self.process.wait, 60)
+        return self.output()
 
-async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if process.returncode is not None:
-            raise AssertionError("the service exited before serving")
-        try:
-            await client.get("/health")
-            return
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-    raise AssertionError("the service did not start")
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
