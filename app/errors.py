@@ -24,3 +24,8 @@ class Unavailable(DomainError):
 
 class PreconditionFailed(DomainError):
     """A conditional write (If-Match) whose version is no longer the current one."""
+
+
+class Invalid(DomainError):
+    """A value the database refused to store or compare, which validation let through:
+    the client's request is at fault, not the service."""

@@ -6,7 +6,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.auth import ApiKeyMiddleware, document_api_keys
+from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware
+from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
 from app.lifespan import lifespan
@@ -23,19 +26,25 @@ def create_app(container: Any = None) -> FastAPI:
     database in tests with `container.databases.<name>.override(...)`.
     """
     container = container if container is not None else Container()
+    settings = container.settings()
     app = FastAPI(
         title="multidb",
         summary="One FastAPI service, several databases, chosen by configuration.",
         lifespan=lifespan,
     )
     app.state.container = container
-    app.state.retry_after = container.settings().RETRY_AFTER_SECONDS
+    app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     app.add_middleware(ConsistencyMiddleware)
     for router in routers():
         app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
+    amend_openapi(app, document_body_limit)
+    if settings.api_keys:
+        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
+        amend_openapi(app, document_api_keys)
     return app
 
 

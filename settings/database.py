@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from settings.replicas import ReplicaList, check_replicas, replica_config
+from settings.secrets import SecretFile
 from settings.urls import DEFAULT_PORTS, SERVER_TYPES, check_scheme, mask_url
 
 DatabaseType = Literal["postgres", "mysql", "sqlserver", "mongodb", "sqlite", "memory"]
@@ -29,6 +30,7 @@ class DatabaseConfig(BaseModel):
     DB_PORT: int | None = Field(default=None, ge=1, le=65535)
     DB_USER: str | None = None
     DB_PASSWORD: SecretStr = SecretStr("")
+    DB_PASSWORD_FILE: SecretFile | None = None  # a file holding the password (Docker secrets)
     DB_NAME: str | None = None
     CONNECTION_STRING: SecretStr | None = None
     ODBC_DRIVER: str = "FreeTDS"
@@ -63,6 +65,12 @@ class DatabaseConfig(BaseModel):
         if value is not None and "DB_TYPE" in info.data:
             check_scheme(info.data["DB_TYPE"], value.get_secret_value())
         return value
+
+    @model_validator(mode="after")
+    def _one_password(self) -> DatabaseConfig:
+        if self.DB_PASSWORD_FILE is not None and self.DB_PASSWORD.get_secret_value():
+            raise ValueError("DB_PASSWORD and DB_PASSWORD_FILE are both set; keep one")
+        return self
 
     def problems(self) -> list[tuple[str, str]]:
         """(field, message) for what a named database of this type is missing."""
@@ -102,7 +110,7 @@ class DatabaseConfig(BaseModel):
 
     @property
     def password(self) -> str:
-        return self.DB_PASSWORD.get_secret_value()
+        return (self.DB_PASSWORD_FILE or self.DB_PASSWORD).get_secret_value()
 
     def describe(self) -> str:
         """Where this database is, safe to log: type, host and database, never a password."""

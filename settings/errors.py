@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 # Values of these fields are never echoed back in an error message.
-_SECRET_FIELDS = {"DB_PASSWORD", "CONNECTION_STRING", "DB_CONNECTION_STRING"}
+_SECRET_FIELDS = {"DB_PASSWORD", "CONNECTION_STRING", "DB_CONNECTION_STRING", "API_KEYS"}
 
 
 class ConfigurationError(Exception):

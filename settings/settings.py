@@ -6,6 +6,7 @@ from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_valid
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from settings.database import DatabaseConfig, DatabaseType
+from settings.secrets import ApiKey, SecretFile, parse_api_keys
 
 PRIMARY = "default"
 
@@ -27,6 +28,7 @@ class Settings(BaseSettings):
     DB_PORT: int | None = None
     DB_USER: str | None = None
     DB_PASSWORD: SecretStr = SecretStr("")
+    DB_PASSWORD_FILE: str | None = None
     DB_NAME: str | None = None
     DB_CONNECTION_STRING: SecretStr | None = None
     DB_POOL_SIZE: int | None = None
@@ -52,8 +54,14 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
     RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
+    MAX_BODY_BYTES: int = Field(default=1_048_576, ge=0)  # larger request bodies answer 413
+
+    # Set, every endpoint but /health needs `Authorization: Bearer <key>`: see parse_api_keys.
+    API_KEYS: SecretStr | None = None
+    API_KEYS_FILE: SecretFile | None = None
 
     _primary: DatabaseConfig = PrivateAttr()
+    _api_keys: tuple[ApiKey, ...] = PrivateAttr(default=())
 
     @model_validator(mode="after")
     def _databases_are_complete(self) -> Self:
@@ -72,6 +80,23 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _parse_api_keys(self) -> Self:
+        if self.API_KEYS is not None and self.API_KEYS_FILE is not None:
+            raise ValueError("API_KEYS and API_KEYS_FILE are both set; keep one")
+        for variable, value in (("API_KEYS", self.API_KEYS), ("API_KEYS_FILE", self.API_KEYS_FILE)):
+            if value is not None:
+                try:
+                    self._api_keys = parse_api_keys(value.get_secret_value())
+                except ValueError as error:
+                    raise ValueError(f"{variable}: {error}") from None
+        return self
+
+    @property
+    def api_keys(self) -> tuple[ApiKey, ...]:
+        """The keys a client must present; empty when the service is open."""
+        return self._api_keys
 
     @property
     def primary(self) -> DatabaseConfig:
@@ -94,7 +119,8 @@ class Settings(BaseSettings):
         }
 
     def secrets(self) -> set[str]:
-        return set().union(*(config.secrets() for config in self.database_configs().values()))
+        keys = {key.secret.get_secret_value() for key in self.api_keys}
+        return keys.union(*(config.secrets() for config in self.database_configs().values()))
 
 
 def _primary_variable(field: str) -> str:

@@ -10,8 +10,19 @@ import pytest
 
 from tests.support import backends
 
+pytest_plugins = ["tests.support.figures"]
+
 # The service reads these; a developer's own settings must not leak into the tests.
-_SERVICE_VARIABLES = ("DB_", "DATABASES", "HOST", "PORT", "LOG_LEVEL", "HEALTH_TIMEOUT", "API_KEYS")
+_SERVICE_VARIABLES = (
+    "DB_",
+    "DATABASES",
+    "HOST",
+    "PORT",
+    "LOG_LEVEL",
+    "HEALTH_TIMEOUT",
+    "API_KEYS",
+    "MAX_BODY_BYTES",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,27 +3,22 @@ real process searched for it."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 from sqlalchemy import make_url
 
+from tests.support.process import Service, service_environment
 from tests.support.proxy import free_port
 
 SECRET = "Sup3r-S3cret-Zq9xW"
+API_KEY = "Api-K3y-Qw8zT-0123456789"  # a key is a secret like a password
 
 
 async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: str) -> None:
-    port = free_port()
     closed = free_port()  # nothing listens there
     mysql = make_url(mysql_url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASES"))}
-    env.update(
-        PORT=str(port),
+    env = service_environment(
         DB_TYPE="sqlite",
         DB_NAME=str(tmp_path / "primary.db"),
         # Refused: nothing listens on the port.
@@ -46,14 +41,14 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
         DATABASES__analytics_db__DB_PASSWORD=SECRET,
         DATABASES__analytics_db__DB_NAME="analytics",
         LOG_LEVEL="DEBUG",
+        API_KEYS=f"{API_KEY},ro:{API_KEY}-read-only",
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app", env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+    service = Service(env, tmp_path)
     seen: list[str] = []
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            await wait_until_serving(client, process)
+        await service.wait_until_serving()
+        auth = {"Authorization": f"Bearer {API_KEY}"}
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30, headers=auth) as client:
             for method, path, body in [
                 ("GET", "/health", None),
                 ("GET", "/openapi.json", None),
@@ -69,24 +64,17 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
                 seen.append(f"{response.status_code} {response.headers} {response.text}")
                 if path in ("/products", "/users", "/events"):
                     assert response.status_code == 503, response.text
+            for headers in (
+                {"Authorization": f"Bearer {API_KEY}-read-only"},
+                {"Authorization": "Bearer wrong"},
+            ):
+                response = await client.post("/events", json={"type": "t"}, headers=headers)
+                seen.append(f"{response.status_code} {response.headers} {response.text}")
+                assert response.status_code in (401, 403), response.text
     finally:
-        process.terminate()
-        async with asyncio.timeout(30):
-            output = (await process.communicate())[0].decode()
+        output = await service.stop()
 
     assert "unavailable" in output  # the failures were logged
-    assert SECRET not in output
-    for answer in seen:
-        assert SECRET not in answer
-
-
-async def wait_until_serving(client: httpx.AsyncClient, process: asyncio.subprocess.Process) -> None:
-    for _ in range(200):
-        if process.returncode is not None:
-            raise AssertionError("the service exited before serving")
-        try:
-            await client.get("/health")
-            return
-        except httpx.TransportError:
-            await asyncio.sleep(0.1)
-    raise AssertionError("the service did not start")
+    for secret in (SECRET, API_KEY):
+        assert secret not in output
+        assert not any(secret in answer for answer in seen)

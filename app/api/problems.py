@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from app.errors import Conflict, NotFound, PreconditionFailed, Unavailable
+from app.errors import Conflict, Invalid, NotFound, PreconditionFailed, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("multidb.api")
@@ -87,6 +87,10 @@ async def _invalid(request: Request, error: Exception) -> JSONResponse:
     return problem(422, f"the request is invalid ({len(errors)} error(s))", errors=errors)
 
 
+async def _refused(request: Request, error: Exception) -> JSONResponse:
+    return problem(422, str(error), errors=[])
+
+
 async def _http(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     return problem(error.status_code, str(error.detail), headers=error.headers)
@@ -102,6 +106,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(PreconditionFailed, _precondition_failed)
     app.add_exception_handler(Unavailable, _unavailable)
+    app.add_exception_handler(Invalid, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(Exception, _unexpected)

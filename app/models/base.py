@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
-from app.models.types import Timestamp
+from app.models.types import INT64_MAX, Timestamp, storable
 
 if TYPE_CHECKING:
     from app.models.resource import Resource
@@ -17,6 +17,8 @@ class Writable(BaseModel):
     """What a client may send: unknown fields, and `id` or the timestamps, are errors."""
 
     model_config = ConfigDict(extra="forbid")
+
+    _storable = field_validator("*")(storable)
 
 
 class Record(BaseModel):
@@ -75,8 +77,9 @@ def list_params_model(resource: Resource) -> type[BaseModel]:
     return create_model(
         f"{resource.read.__name__}ListParams",
         __config__=ConfigDict(extra="forbid"),
+        __validators__={"storable": field_validator("*")(storable)},  # filter values reach the database too
         limit=(int, Field(default=20, ge=1, le=MAX_LIMIT)),
-        offset=(int, Field(default=0, ge=0)),
+        offset=(int, Field(default=0, ge=0, le=INT64_MAX)),
         sort=(
             Annotated[str | None, AfterValidator(_sort_parser(resource.sortable))],
             Field(

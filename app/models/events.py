@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -10,14 +9,14 @@ from app.adapters.sql import types as sql
 from app.models.base import Record, Writable
 from app.models.resource import Resource
 from app.models.table import resource_table
-from app.models.types import Timestamp, now
+from app.models.types import Properties, Timestamp, now
 
 
 class EventBase(Writable):
     type: str = Field(min_length=1, max_length=64)
     user_id: UUID | None = None
     product_id: UUID | None = None
-    properties: dict[str, Any] = Field(default_factory=dict)
+    properties: Properties = Field(default_factory=dict)
     occurred_at: Timestamp = Field(default_factory=now)
 
 

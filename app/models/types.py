@@ -1,23 +1,97 @@
 from __future__ import annotations
 
+import json
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, EmailStr, Field
 
 CENT = Decimal("0.01")
-INT64_MAX = 2**63 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# The oldest year every backend stores (MySQL's DATETIME starts at 1000).
+MIN_YEAR = 1000
+# An event's `properties`: deep enough for real analytics payloads, shallow and small
+# enough that no backend's JSON nesting limit or row size is ever reached.
+PROPERTIES_MAX_DEPTH = 8
+PROPERTIES_MAX_BYTES = 16_384
 
 
 def utc_ms(value: datetime) -> datetime:
     """UTC, truncated to the millisecond: the precision every backend can keep."""
-    value = value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # year 9999 at +14:00, or year 1 at -12:00
+        raise ValueError("the time is outside the years 1000 to 9999 in UTC") from None
+    if value.year < MIN_YEAR:
+        raise ValueError("the time is outside the years 1000 to 9999 in UTC")
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 
 def now() -> datetime:
     return utc_ms(datetime.now(UTC))
+
+
+def storable(value: Any) -> Any:
+    """Refuse what some database cannot keep, so that every backend answers the same
+    422 instead of one of them failing: NUL characters (PostgreSQL), lone surrogates
+    (not UTF-8 at all), integers past 64 bits (BSON, BIGINT) and NaN or Infinity
+    (JSON). Containers are checked item by item."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text cannot contain NUL (\\u0000) characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    elif isinstance(value, bool):
+        pass
+    elif isinstance(value, int):
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise ValueError("integers must fit in 64 bits")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("numbers must be finite (no NaN or Infinity)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable(key)
+            storable(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            storable(item)
+    return value
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def _field_names(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(name for item in value.values() for name in _field_names(item))]
+    if isinstance(value, list):
+        return [name for item in value for name in _field_names(item)]
+    return []
+
+
+def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
+    """A free-form object every backend stores and queries alike: bounded in depth and
+    size, and with no key that MongoDB would read as an operator (`$...`) or a path
+    (`a.b`), so a key can never change what a query matches."""
+    if _depth(value) > PROPERTIES_MAX_DEPTH:
+        raise ValueError(f"nested deeper than {PROPERTIES_MAX_DEPTH} levels")
+    storable(value)
+    if len(json.dumps(value, ensure_ascii=False).encode()) > PROPERTIES_MAX_BYTES:
+        raise ValueError(f"larger than {PROPERTIES_MAX_BYTES} bytes as JSON")
+    for name in _field_names(value):
+        if name.startswith("$") or "." in name:
+            raise ValueError(f"keys cannot start with '$' or contain '.' (got {name[:40]!r})")
+    return value
 
 
 Timestamp = Annotated[AwareDatetime, AfterValidator(utc_ms)]
@@ -28,3 +102,11 @@ Money = Annotated[
     AfterValidator(lambda value: value.quantize(CENT)),
 ]
 Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
+Properties = Annotated[
+    dict[str, Any],
+    AfterValidator(bounded_json),
+    Field(
+        description=f"A JSON object, at most {PROPERTIES_MAX_DEPTH} levels deep and "
+        f"{PROPERTIES_MAX_BYTES} bytes; keys cannot start with '$' or contain '.'."
+    ),
+]

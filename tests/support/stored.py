@@ -80,3 +80,33 @@ def mongodb_ids(url: str, database: str, collection: str, ids: list[str]) -> set
         return {str(document["_id"]) for document in found}
     finally:
         client.close()
+
+
+async def column_values(backend: str, url: str, table: str, column: str) -> list[object]:
+    """Every value of `column` in `table`, as the database itself returns it."""
+    if backend == "postgres":
+        parsed = make_url(url)
+        connection = await asyncpg.connect(
+            host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
+        )
+        try:
+            return [row[0] for row in await connection.fetch(f"SELECT {column} FROM {table}")]
+        finally:
+            await connection.close()
+    if backend == "mysql":
+        parsed = make_url(url)
+        mysql = pymysql.connect(
+            host=parsed.host, port=parsed.port or 3306, user=parsed.username, database=parsed.database
+        )
+        try:
+            with mysql.cursor() as cursor:
+                cursor.execute(f"SELECT {column} FROM {table}")
+                return [row[0] for row in cursor.fetchall()]
+        finally:
+            mysql.close()
+    assert backend == "mongodb", backend
+    client: MongoClient[dict[str, object]] = MongoClient(url, uuidRepresentation="standard")
+    try:
+        return [document.get(column) for document in client["multidb_test"][table].find()]
+    finally:
+        client.close()

@@ -13,6 +13,7 @@ from uuid import UUID
 from bson.binary import UuidRepresentation
 from bson.codec_options import CodecOptions, TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
+from bson.errors import InvalidDocument
 from bson.timestamp import Timestamp
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -23,7 +24,7 @@ from app import consistency
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 from settings.urls import mask_url
 
@@ -66,6 +67,8 @@ class MongoAdapter(DatabaseAdapter):
             "serverSelectionTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
             "connectTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
             "maxPoolSize": config.POOL_SIZE + config.MAX_OVERFLOW,
+            # Without it a request waits for a free connection until QUERY_TIMEOUT.
+            "waitQueueTimeoutMS": int(config.POOL_TIMEOUT * 1000),
             "uuidRepresentation": "standard",
             "tz_aware": True,
             "appname": "multidb",
@@ -196,6 +199,10 @@ class MongoAdapter(DatabaseAdapter):
         if isinstance(error, DuplicateKeyError) and resource is not None:
             fields = " or ".join(resource.unique) or "its key"
             return Conflict(f"a {resource.name} row with the same {fields} already exists")
+        # A value BSON cannot encode (an integer past 64 bits, a key MongoDB forbids):
+        # the models should have refused it.
+        if isinstance(error, InvalidDocument | OverflowError):
+            return Invalid(f"database {self.name!r} refused a value of the request")
         if isinstance(error, ConnectionFailure) or (
             isinstance(error, OperationFailure) and error.code in _UNAVAILABLE_CODES
         ):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 
 # Errors that say the database could not be reached or could not answer, as opposed
@@ -151,12 +151,25 @@ class SQLAdapter(DatabaseAdapter):
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, exc.IntegrityError) and resource is not None:
             return Conflict(_conflict_message(resource))
+        if _refused_value(error):  # a value the models should have refused
+            return Invalid(f"database {self.name!r} refused a value of the request")
+        if isinstance(error, exc.TimeoutError):
+            return self._unavailable(f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s")
         if isinstance(error, _UNAVAILABLE) or (
             isinstance(error, exc.DBAPIError) and error.connection_invalidated
         ):
             cause = getattr(error, "orig", None) or error
             return self._unavailable(type(cause).__name__, cause)
         return error
+
+
+def _refused_value(error: Exception) -> bool:
+    """A data exception: a DataError, or SQLSTATE class 22, which asyncpg's adapter
+    reports as a plain DBAPIError."""
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    return isinstance(error, exc.DataError) or sqlstate.startswith("22")
 
 
 def _only(statement: Any, table: Table, id: UUID, if_version: Collection[int] | None) -> Any:

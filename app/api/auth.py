@@ -1,0 +1,92 @@
+"""Optional API keys: with API_KEYS set, every request but /health presents one.
+
+A pure ASGI middleware rather than a route dependency, so that nothing is served
+without a key: not the OpenAPI document, not a 404 that would tell which paths exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Collection, Sequence
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.api.openapi import problem_response
+from app.api.problems import problem
+from settings.secrets import ApiKey
+
+PUBLIC_PATHS = frozenset({"/health"})
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SCHEME = "bearerAuth"
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="multidb"'}
+
+
+def _digest(value: bytes) -> bytes:
+    return hashlib.sha256(value).digest()
+
+
+class ApiKeyMiddleware:
+    def __init__(self, app: ASGIApp, keys: Sequence[ApiKey], public: Collection[str] = PUBLIC_PATHS) -> None:
+        self.app = app
+        self.public = public
+        # Digests of equal length, compared with compare_digest against every key:
+        # neither the time taken nor an early exit tells how much of a key was right.
+        self._keys = [(_digest(key.secret.get_secret_value().encode()), key.read_only) for key in keys]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.public:
+            await self.app(scope, receive, send)
+            return
+        read_only = self._match(_bearer(scope))
+        if read_only is None:
+            response = problem(401, "a valid API key is required: Authorization: Bearer <key>", CHALLENGE)
+        elif read_only and scope["method"] not in READ_METHODS:
+            response = problem(403, "this API key is read-only")
+        else:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)
+
+    def _match(self, presented: bytes | None) -> bool | None:
+        """Whether the key presented is read-only; None when it is no key of ours."""
+        if presented is None:
+            return None
+        digest = _digest(presented)
+        found: bool | None = None
+        for key, read_only in self._keys:
+            if hmac.compare_digest(digest, key):
+                found = read_only
+        return found
+
+
+def _bearer(scope: Scope) -> bytes | None:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, credentials = value.partition(b" ")
+            if scheme.lower() == b"bearer" and credentials.strip():
+                return credentials.strip()
+            return None
+    return None
+
+
+def document_api_keys(schema: dict[str, Any]) -> None:
+    """Declare the Bearer scheme, a 401 on every operation but the public ones, and a
+    403 on every write (a read-only key's answer)."""
+    schema.setdefault("components", {}).setdefault("securitySchemes", {})[SCHEME] = {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "One of API_KEYS; keys written `ro:<key>` there may only read.",
+    }
+    schema["security"] = [{SCHEME: []}]
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if path in PUBLIC_PATHS:
+                operation["security"] = []
+                continue
+            responses = operation.setdefault("responses", {})
+            responses["401"] = problem_response("Unauthorized: no API key, or an unknown one")
+            if method.upper() not in READ_METHODS:
+                responses["403"] = problem_response("Forbidden: the API key is read-only")

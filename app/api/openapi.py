@@ -1,0 +1,47 @@
+"""Additions to the OpenAPI document for what applies to every route, not to one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api.problems import PROBLEM_JSON
+
+Amendment = Callable[[dict[str, Any]], None]
+
+
+def amend_openapi(app: FastAPI, *amendments: Amendment) -> None:
+    """Apply `amendments` to the document once, when it is first built."""
+    original = app.openapi
+    amended = False
+
+    def openapi() -> dict[str, Any]:
+        nonlocal amended
+        schema = original()
+        if not amended:
+            for amend in amendments:
+                amend(schema)
+            amended = True
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def document_body_limit(schema: dict[str, Any]) -> None:
+    """Every operation that takes a body may answer 413 (over MAX_BODY_BYTES) and 400
+    (JSON nested too deeply for the parser to read)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                responses = operation.setdefault("responses", {})
+                responses["400"] = problem_response("Bad Request: the body could not be parsed")
+                responses["413"] = problem_response("Content Too Large: the body is over MAX_BODY_BYTES")

@@ -1,0 +1,101 @@
+"""products_db's server is frozen (SIGSTOP): it accepts connections and never
+answers. Its requests end within QUERY_TIMEOUT with 503, while users and /health
+answer meanwhile; after SIGCONT products recover and no connection is left out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.contract.helpers import problem
+from tests.faults.conftest import fresh_name
+from tests.support.servers import Server
+from tests.support.service import container, serve, settings
+
+QUERY_TIMEOUT = 3.0
+HEALTH_TIMEOUT = 0.5
+POLLS = 300
+
+
+@pytest.mark.parametrize(("kind", "server_fixture"), [("postgres", "own_postgres"), ("mysql", "own_mariadb")])
+async def test_a_frozen_database_is_cut_off_and_the_others_carry_on(
+    kind: str,
+    server_fixture: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    figure: Callable[[str], None],
+) -> None:
+    server: Server = request.getfixturevalue(server_fixture)
+    url = await server.create_database(fresh_name("multidb_hangs"))  # type: ignore[attr-defined]
+    config = settings(
+        DB_TYPE="sqlite",
+        DB_NAME=str(tmp_path / "primary.db"),
+        HEALTH_TIMEOUT=HEALTH_TIMEOUT,
+        DATABASES={
+            "products_db": {
+                "DB_TYPE": kind,
+                "CONNECTION_STRING": url,
+                "CONNECT_TIMEOUT": 1,
+                "POOL_TIMEOUT": 1,
+                "QUERY_TIMEOUT": QUERY_TIMEOUT,
+            },
+            "users_db": {"DB_TYPE": "sqlite", "DB_NAME": str(tmp_path / "users.db")},
+        },
+    )
+    built = container(config)
+    async with serve(built) as client:
+        created = await client.post("/products", json={"sku": "warm", "name": "W", "price": "1"})
+        assert created.status_code == 201, created.text  # a pooled connection now exists
+
+        server.freeze()
+        try:
+            # Over a pooled connection, and over new ones the kernel accepts for the frozen server.
+            hung = [asyncio.create_task(client.get("/products")) for _ in range(3)]
+            hung.append(
+                asyncio.create_task(client.post("/products", json={"sku": "h", "name": "H", "price": "1"}))
+            )
+            await asyncio.sleep(0)  # let them start
+
+            # Meanwhile, the loop serves everything else: these answer while products hang.
+            users = await client.post("/users", json={"email": "free@example.com", "name": "Free"})
+            listed = await client.get("/users")
+            health = await client.get("/health")
+            still_hanging = sum(not task.done() for task in hung)
+
+            async with asyncio.timeout(QUERY_TIMEOUT + 20):  # a guard: without the bound they never end
+                answers = await asyncio.gather(*hung)
+        finally:
+            server.thaw()
+
+        back = await client.get("/products")
+        for _ in range(POLLS):
+            if back.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+            back = await client.get("/products")
+        adapter = built.databases.products_db()
+        for _ in range(POLLS):
+            if adapter.engine.pool.checkedout() == 0:
+                break
+            await asyncio.sleep(0.1)
+        checked_out = adapter.engine.pool.checkedout()
+
+    assert users.status_code == 201, users.text
+    assert listed.status_code == 200
+    assert health.status_code == 503
+    assert health.json()["databases"]["products_db"]["status"] == "down"
+    assert health.json()["databases"]["users_db"]["status"] == "up"
+    assert still_hanging == len(hung), "users and /health must answer while products hang"
+    for answer in answers:
+        problem(answer, 503)
+    assert back.status_code == 200, back.text
+    assert checked_out == 0
+    latency = health.json()["databases"]["products_db"]["latency_ms"]
+    figure(
+        f"{kind} frozen: {len(hung)} requests cut off with 503 (QUERY_TIMEOUT {QUERY_TIMEOUT:g}s) while "
+        f"/users and /health answered; /health gave up on it after {latency:.0f} ms "
+        f"(HEALTH_TIMEOUT {HEALTH_TIMEOUT:g}s); recovered after SIGCONT, 0 connections checked out"
+    )
