@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar, TypeVar
@@ -38,8 +39,13 @@ class SQLAdapter(DatabaseAdapter):
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def disconnect(self) -> None:
-        if self._engine is not None:
-            await self._engine.dispose()
+        if self._engine is None:
+            return
+        try:  # a server that died or froze must not hold the shutdown: close what answers
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                await self._engine.dispose()
+        except TimeoutError:
+            await self._engine.dispose(close=False)
 
     @property
     def engine(self) -> AsyncEngine:
