@@ -128,6 +128,19 @@ async def test_json_nested_past_what_the_parser_reads_is_a_400(client: httpx.Asy
     assert await total(client, "/events") == 0
 
 
+@pytest.mark.parametrize("levels", [500, 900])
+async def test_json_nested_as_deep_as_the_parser_reads_is_a_422(
+    client: httpx.AsyncClient, levels: int
+) -> None:
+    objects = '{"type": "t", "properties": ' + '{"a": ' * levels + "1" + "}" * levels + "}"
+    lists = '{"type": "t", "properties": {"a": ' + "[" * levels + "1" + "]" * levels + "}}"
+
+    for body in (objects, lists):
+        response = await client.post("/events", content=body, headers={"content-type": "application/json"})
+        assert error_fields(response) == {"properties"}
+    assert await total(client, "/events") == 0
+
+
 async def test_accepted_edge_values_round_trip(client: httpx.AsyncClient) -> None:
     properties = {"deep": nested(DEPTH - 1), "big": INT64 - 1, "small": -INT64, "text": "é😀"}
 
