@@ -104,7 +104,8 @@ Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
-    AfterValidator(lambda value: value.quantize(CENT)),
+    # + 0 turns -0 into 0, as SQL databases store it, so that every backend reads it back alike.
+    AfterValidator(lambda value: (value + 0).quantize(CENT)),
 ]
 Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Properties = Annotated[

@@ -152,6 +152,8 @@ async def test_accepted_edge_values_round_trip(client: httpx.AsyncClient) -> Non
     assert (await client.get(f"/events/{event['id']}")).json()["properties"] == properties
     stored = (await client.get(f"/products/{product['id']}")).json()
     assert (stored["price"], stored["stock"]) == ("9999999999.99", INT64 - 1)
+    negative_zero = await create(client, "/products", sku="z", name="Z", price="-0")
+    assert (await client.get(f"/products/{negative_zero['id']}")).json()["price"] == "0.00"
 
 
 async def test_the_body_limit_is_configurable() -> None:
