@@ -2,8 +2,16 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-# Values of these fields are never echoed back in an error message.
-_SECRET_FIELDS = {"DB_PASSWORD", "CONNECTION_STRING", "DB_CONNECTION_STRING", "API_KEYS"}
+# Values of these fields are never echoed back in an error message (a *_FILE's
+# message names its file already).
+_SECRET_FIELDS = {
+    "DB_PASSWORD",
+    "CONNECTION_STRING",
+    "DB_CONNECTION_STRING",
+    "API_KEYS",
+    "DB_PASSWORD_FILE",
+    "API_KEYS_FILE",
+}
 
 
 class ConfigurationError(Exception):

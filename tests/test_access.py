@@ -4,6 +4,8 @@ Keys and passwords may come from files, Docker-secrets style."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from pydantic import ValidationError
 from app.main import create_app
 from settings import Settings, describe_validation_error
 from tests.contract.helpers import problem
+from tests.support.process import service_environment
 from tests.support.service import container, serve, settings
 
 KEY = "full-key-0123456789abcdef"
@@ -218,3 +221,17 @@ def test_a_password_and_its_file_together_are_refused(
     message = error_of(monkeypatch, DB_PASSWORD="y", DB_PASSWORD_FILE=str(tmp_path / "p"))
 
     assert "DB_PASSWORD and DB_PASSWORD_FILE are both set" in message
+
+
+def test_the_service_refuses_to_start_on_an_unreadable_key_file(tmp_path: Path) -> None:
+    env = service_environment(API_KEYS_FILE=str(tmp_path / "missing"))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "app"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode != 0
+    missing = tmp_path / "missing"
+    assert result.stderr.strip().splitlines() == [
+        f"multidb: invalid configuration: API_KEYS_FILE: cannot read {missing}: No such file or directory"
+    ]

@@ -63,12 +63,17 @@ def storable(value: Any) -> Any:
     return value
 
 
-def _depth(value: Any) -> int:
-    if isinstance(value, dict):
-        return 1 + max(map(_depth, value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max(map(_depth, value), default=0)
-    return 0
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest more than `limit` levels. Iterative, and it stops at the
+    limit: the JSON parser accepts hundreds of levels, more than recursion here could."""
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            if level > limit:
+                return True
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def _field_names(value: Any) -> list[str]:
@@ -83,7 +88,7 @@ def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
     """A free-form object every backend stores and queries alike: bounded in depth and
     size, and with no key that MongoDB would read as an operator (`$...`) or a path
     (`a.b`), so a key can never change what a query matches."""
-    if _depth(value) > PROPERTIES_MAX_DEPTH:
+    if _deeper_than(value, PROPERTIES_MAX_DEPTH):
         raise ValueError(f"nested deeper than {PROPERTIES_MAX_DEPTH} levels")
     storable(value)
     if len(json.dumps(value, ensure_ascii=False).encode()) > PROPERTIES_MAX_BYTES:
@@ -99,7 +104,8 @@ Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
-    AfterValidator(lambda value: value.quantize(CENT)),
+    # + 0 turns -0 into 0, as SQL databases store it, so that every backend reads it back alike.
+    AfterValidator(lambda value: (value + 0).quantize(CENT)),
 ]
 Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Properties = Annotated[

@@ -128,6 +128,19 @@ async def test_json_nested_past_what_the_parser_reads_is_a_400(client: httpx.Asy
     assert await total(client, "/events") == 0
 
 
+@pytest.mark.parametrize("levels", [500, 900])
+async def test_json_nested_as_deep_as_the_parser_reads_is_a_422(
+    client: httpx.AsyncClient, levels: int
+) -> None:
+    objects = '{"type": "t", "properties": ' + '{"a": ' * levels + "1" + "}" * levels + "}"
+    lists = '{"type": "t", "properties": {"a": ' + "[" * levels + "1" + "]" * levels + "}}"
+
+    for body in (objects, lists):
+        response = await client.post("/events", content=body, headers={"content-type": "application/json"})
+        assert error_fields(response) == {"properties"}
+    assert await total(client, "/events") == 0
+
+
 async def test_accepted_edge_values_round_trip(client: httpx.AsyncClient) -> None:
     properties = {"deep": nested(DEPTH - 1), "big": INT64 - 1, "small": -INT64, "text": "é😀"}
 
@@ -139,6 +152,8 @@ async def test_accepted_edge_values_round_trip(client: httpx.AsyncClient) -> Non
     assert (await client.get(f"/events/{event['id']}")).json()["properties"] == properties
     stored = (await client.get(f"/products/{product['id']}")).json()
     assert (stored["price"], stored["stock"]) == ("9999999999.99", INT64 - 1)
+    negative_zero = await create(client, "/products", sku="z", name="Z", price="-0")
+    assert (await client.get(f"/products/{negative_zero['id']}")).json()["price"] == "0.00"
 
 
 async def test_the_body_limit_is_configurable() -> None:

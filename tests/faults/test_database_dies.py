@@ -119,6 +119,7 @@ async def test_killed_database_fails_fast_recovers_and_loses_no_acknowledged_wri
         finally:
             load.stopped = True
             await asyncio.gather(*workers)
+            await own_mariadb.ensure_running()
         adapter = built.databases.products_db()
         checked_out = adapter.engine.pool.checkedout()
 

@@ -1,17 +1,20 @@
-"""products_db's server is frozen (SIGSTOP): it accepts connections and never
-answers. Its requests end within QUERY_TIMEOUT with 503, while users and /health
-answer meanwhile; after SIGCONT products recover and no connection is left out."""
+"""A database that accepts connections and never answers: products_db's server frozen
+(SIGSTOP), or a silent listener in front of MongoDB. Its requests end within
+QUERY_TIMEOUT with 503, while the other databases' routes and /health answer
+meanwhile; after SIGCONT products recover and no connection is left out."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.contract.helpers import problem
 from tests.faults.conftest import fresh_name
+from tests.support.proxy import Proxy
 from tests.support.servers import Server
 from tests.support.service import container, serve, settings
 
@@ -99,3 +102,48 @@ async def test_a_frozen_database_is_cut_off_and_the_others_carry_on(
         f"/users and /health answered; /health gave up on it after {latency:.0f} ms "
         f"(HEALTH_TIMEOUT {HEALTH_TIMEOUT:g}s); recovered after SIGCONT, 0 connections checked out"
     )
+
+
+async def test_a_mongodb_that_never_answers_is_cut_off_and_the_others_carry_on(
+    mongodb_url: str, tmp_path: Path
+) -> None:
+    """MongoDB cannot be frozen here (the test server runs in-process), so a listener
+    that accepts its connections and never answers stands in front of it."""
+    target = urlsplit(mongodb_url)
+    proxy = Proxy(target.hostname or "127.0.0.1", target.port or 27017)
+    await proxy.hang()
+    config = settings(
+        DB_TYPE="sqlite",
+        DB_NAME=str(tmp_path / "primary.db"),
+        HEALTH_TIMEOUT=HEALTH_TIMEOUT,
+        DATABASES={
+            "users_db": {
+                "DB_TYPE": "mongodb",
+                "CONNECTION_STRING": f"mongodb://127.0.0.1:{proxy.port}/multidb_hangs",
+                "CONNECT_TIMEOUT": 1,
+                "POOL_TIMEOUT": 1,
+                "QUERY_TIMEOUT": QUERY_TIMEOUT,
+            },
+            "products_db": {"DB_TYPE": "sqlite", "DB_NAME": str(tmp_path / "products.db")},
+        },
+    )
+    try:
+        async with serve(container(config)) as client:
+            hung = [asyncio.create_task(client.get("/users")) for _ in range(3)]
+            hung.append(
+                asyncio.create_task(client.post("/users", json={"email": "h@example.com", "name": "H"}))
+            )
+            await asyncio.sleep(0)
+            products = await client.post("/products", json={"sku": "free", "name": "F", "price": "1"})
+            health = await client.get("/health")
+            still_hanging = sum(not task.done() for task in hung)
+            async with asyncio.timeout(QUERY_TIMEOUT + 20):  # a guard, not a timing claim
+                answers = await asyncio.gather(*hung)
+    finally:
+        await proxy.close()
+
+    assert products.status_code == 201, products.text
+    assert health.json()["databases"]["users_db"]["status"] == "down"
+    assert still_hanging == len(hung)
+    for answer in answers:
+        problem(answer, 503)

@@ -84,6 +84,11 @@ class Server(ABC):
             await asyncio.sleep(0.1)
         raise ServerUnavailable(f"{type(self).__name__} did not start: {self.log.read_text()[-2000:]}")
 
+    async def ensure_running(self) -> None:
+        """Start it again if a test killed it and failed before doing so itself."""
+        if self.process is None or self.process.poll() is not None:
+            await self.start()
+
     def _signal(self, signum: int) -> list[int]:
         """Send `signum` to the server and every process it started, the parent first
         (so that a stopped server starts no new child); the pids signalled."""

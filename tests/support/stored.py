@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from uuid import UUID
 
 import asyncpg
 import pymysql
 from pymongo import MongoClient
 from sqlalchemy import make_url
+
+from settings import DatabaseConfig
 
 
 def _hex(ids: Iterable[str]) -> list[str]:
@@ -82,8 +85,14 @@ def mongodb_ids(url: str, database: str, collection: str, ids: list[str]) -> set
         client.close()
 
 
-async def column_values(backend: str, url: str, table: str, column: str) -> list[object]:
-    """Every value of `column` in `table`, as the database itself returns it."""
+async def column_values(config: DatabaseConfig, table: str, column: str) -> list[object]:
+    """Every value of `column` in `table`, as the database `config` reaches returns it
+    (PostgreSQL, MySQL, SQLite and MongoDB)."""
+    backend = config.DB_TYPE
+    url = config.CONNECTION_STRING.get_secret_value() if config.CONNECTION_STRING else str(config.DB_NAME)
+    if backend == "sqlite":
+        with closing(sqlite3.connect(url)) as connection:
+            return [row[0] for row in connection.execute(f"SELECT {column} FROM {table}")]
     if backend == "postgres":
         parsed = make_url(url)
         connection = await asyncpg.connect(
@@ -107,6 +116,6 @@ async def column_values(backend: str, url: str, table: str, column: str) -> list
     assert backend == "mongodb", backend
     client: MongoClient[dict[str, object]] = MongoClient(url, uuidRepresentation="standard")
     try:
-        return [document.get(column) for document in client["multidb_test"][table].find()]
+        return [document.get(column) for document in client[str(config.DB_NAME)][table].find()]
     finally:
         client.close()
