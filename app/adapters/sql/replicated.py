@@ -21,7 +21,7 @@ from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, Schema
 from app.adapters.migrations import Migrations
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.replication import Replication
-from app.errors import Conflict, NotFound, PreconditionFailed
+from app.errors import DomainError, Unavailable
 from app.models.resource import Resource
 
 T = TypeVar("T")
@@ -202,9 +202,11 @@ class ReplicatedAdapter(DatabaseAdapter):
         for replica in await self._readers():
             try:
                 return await read(replica.adapter)
-            except (NotFound, Conflict, PreconditionFailed):
-                raise  # an answer, not a failure
-            except Exception as error:  # down, or not yet holding what the primary has (a new table)
+            except Unavailable as error:
+                self._out(replica, error)
+            except DomainError:
+                raise  # an answer (not found, a refused value), not a failure of the replica
+            except Exception as error:  # not yet holding what the primary has (a new table)
                 self._out(replica, error)
         return await read(self.primary)
 
