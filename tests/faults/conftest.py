@@ -18,7 +18,8 @@ _names = itertools.count()
 def own_postgres() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer()
-        backends.run(server.start())
+        server.spawn()  # here, in the main thread: the server lives as long as it does
+        backends.run(server.until_ready())
     except ServerUnavailable as error:
         backends.unavailable("postgres", f"cannot run a PostgreSQL server of the tests' own: {error}")
     try:
@@ -32,7 +33,8 @@ def own_postgres() -> Iterator[PostgresServer]:
 def own_mariadb() -> Iterator[MariaDBServer]:
     try:
         server = MariaDBServer()
-        backends.run(server.start())
+        server.spawn()  # here, in the main thread: the server lives as long as it does
+        backends.run(server.until_ready())
     except ServerUnavailable as error:
         backends.unavailable("mysql", f"cannot run a MariaDB server of the tests' own: {error}")
     try:

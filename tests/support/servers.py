@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import glob
 import os
 import pwd
@@ -24,6 +25,7 @@ from typing import Any
 
 from tests.support.proxy import free_port
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 READY_ATTEMPTS = 300  # 0.1 s apart: a server that is not up after half a minute is broken
 
 
@@ -64,18 +66,25 @@ class Server(ABC):
             tail = (done.stdout + done.stderr).decode(errors="replace")[-2000:]
             raise ServerUnavailable(f"{command[0]} failed: {tail}")
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def spawn(self) -> None:
+        """Start the server's process. Call it from a thread that lives as long as the
+        tests (the main one): the server is killed when that thread ends."""
         with self.log.open("ab") as log:
-            return subprocess.Popen(
+            self.process = subprocess.Popen(
                 self._command(),
                 user=self._user,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # not in the test's process group: a ^C is the test's alone
+                preexec_fn=_die_with_parent,
             )
 
     async def start(self) -> None:
-        self.process = self._spawn()
+        self.spawn()
+        await self.until_ready()
+
+    async def until_ready(self) -> None:
+        assert self.process is not None
         for _ in range(READY_ATTEMPTS):
             if self.process.poll() is not None:
                 break
@@ -133,6 +142,13 @@ class Server(ABC):
 
     def remove(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before it runs: SIGKILL it when the tests' process ends,
+    so that a run killed before its teardown leaves no server behind."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _descendants(root: int) -> list[int]:
