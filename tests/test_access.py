@@ -11,11 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import ValidationError
 
 from app.main import create_app
-from settings import Settings, describe_validation_error
 from tests.contract.helpers import problem
+from tests.support.environment import error_of, load
 from tests.support.process import service_environment
 from tests.support.service import container, serve, settings
 
@@ -130,18 +129,6 @@ def test_without_keys_nothing_is_declared() -> None:
 
 
 # --- configuration -------------------------------------------------------------------
-
-
-def load(monkeypatch: pytest.MonkeyPatch, **variables: str) -> Settings:
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)
-
-
-def error_of(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:
-    with pytest.raises(ValidationError) as raised:
-        load(monkeypatch, **variables)
-    return describe_validation_error(raised.value)
 
 
 def test_keys_are_separated_by_commas_and_ro_makes_one_read_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import ValidationError
 
-from settings import Settings, describe_validation_error
+from tests.support.environment import error_of, load
 
 ISSUE_EXAMPLE = {
     "DB_TYPE": "postgres",
@@ -31,18 +30,6 @@ ISSUE_EXAMPLE = {
     "DATABASES__products_db__DB_PASSWORD": "YourStrong@Passw0rd",
     "DATABASES__products_db__DB_NAME": "products_db",
 }
-
-
-def load(monkeypatch: pytest.MonkeyPatch, **variables: str) -> Settings:
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    return Settings(_env_file=None)
-
-
-def error_of(monkeypatch: pytest.MonkeyPatch, **variables: str) -> str:
-    with pytest.raises(ValidationError) as raised:
-        load(monkeypatch, **variables)
-    return describe_validation_error(raised.value)
 
 
 def test_the_documented_environment_configures_three_databases(monkeypatch: pytest.MonkeyPatch) -> None:
