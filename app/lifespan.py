@@ -40,7 +40,12 @@ def _log_routes(container: Any) -> None:
     adapters = adapters_by_name(container.databases)
     for binding in bindings(container):
         fallback = "" if binding.database in configured else "  (not configured: falls back to default)"
-        where = adapters[binding.database].config.describe()
+        adapter = adapters[binding.database]
+        where = (
+            adapter.config.describe()
+            if not adapter.members
+            else f"{adapter.db_type} of {', '.join(adapter.members)}"
+        )
         logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
 
 

@@ -28,7 +28,25 @@ def named_databases(settings: Settings, bound: Iterable[str]) -> containers.Dyna
         raise ConfigurationError(f"DATABASES_STRICT=true and {missing} not set")
     for name in fallbacks:
         databases.set_provider(name, databases.providers[PRIMARY])
+    for name, members in settings.SHARDS.items():
+        shards = providers.Dict({member: databases.providers[member] for member in members})
+        databases.set_provider(name, providers.Singleton(_sharded, name, shards))
+    for name in settings.TENANT_SELECTED:
+        tenants = providers.Dict({tenant: databases.providers[db] for tenant, db in settings.TENANTS.items()})
+        databases.set_provider(name, providers.Singleton(_tenant_selected, name, tenants))
     return databases
+
+
+def _sharded(name: str, shards: dict[str, DatabaseAdapter]) -> DatabaseAdapter:
+    from app.adapters.sharding.adapter import ShardedAdapter
+
+    return ShardedAdapter(name, shards)
+
+
+def _tenant_selected(name: str, tenants: dict[str, DatabaseAdapter]) -> DatabaseAdapter:
+    from app.adapters.tenants import TenantAdapter
+
+    return TenantAdapter(name, tenants)
 
 
 def adapters_by_name(databases: providers.DependenciesContainer) -> dict[str, DatabaseAdapter]:
@@ -52,15 +70,26 @@ class Placement:
 
 
 def placements(container: Any) -> list[Placement]:
-    """Every distinct adapter of the container with the resources bound to it. Names
-    that fall back to the primary share its adapter, and so its placement."""
+    """Every distinct adapter of the container with the resources stored in it. Names
+    that fall back to the primary share its adapter, and so its placement; a resource
+    bound to a composite (shards, tenants) is stored in each of its members."""
     adapters = adapters_by_name(container.databases)
     found: dict[int, Placement] = {}
     for name, adapter in adapters.items():
         found.setdefault(id(adapter), Placement(adapter)).names.append(name)
     for binding in bindings(container):
-        found[id(adapters[binding.database])].resources.append(binding.resource)
+        for adapter in _stores(adapters[binding.database]):
+            resources = found[id(adapter)].resources
+            if binding.resource not in resources:
+                resources.append(binding.resource)
     return list(found.values())
+
+
+def _stores(adapter: DatabaseAdapter) -> list[DatabaseAdapter]:
+    """The databases that hold the rows of what is bound to `adapter`."""
+    if not adapter.members:
+        return [adapter]
+    return [store for member in adapter.members.values() for store in _stores(member)]
 
 
 def bindings(container: Any) -> list[Binding]:

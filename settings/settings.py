@@ -5,6 +5,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from settings.composites import NameList, TenantSource, composite_problems
 from settings.database import DatabaseConfig, DatabaseType
 from settings.secrets import ApiKey, SecretFile, parse_api_keys
 
@@ -49,6 +50,15 @@ class Settings(BaseSettings):
     # in-memory databases, false for servers, whose schema a person should upgrade.
     AUTO_MIGRATE: bool | None = None
 
+    # A name sharded over named databases: SHARDS__analytics_db=events_0,events_1,events_2.
+    SHARDS: dict[str, NameList] = Field(default_factory=dict)
+    # Tenants and the database of each (the allow-list): TENANTS__acme=acme_db. A name in
+    # TENANT_SELECTED is served, per request, by the database of the request's tenant.
+    TENANTS: dict[str, str] = Field(default_factory=dict)
+    TENANT_SELECTED: NameList = ()
+    TENANT_FROM: TenantSource = "header"  # or "path" (/t/{tenant}/...), or "api_key"
+    TENANT_HEADER: str = "X-Tenant"
+
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=0, le=65535)
     LOG_LEVEL: str = "INFO"
@@ -77,6 +87,9 @@ class Settings(BaseSettings):
             for name, config in self.DATABASES.items()
             for field, message in config.problems()
         ]
+        problems += composite_problems(
+            {PRIMARY: self._primary, **self.DATABASES}, self.SHARDS, self.TENANTS, self.TENANT_SELECTED
+        )
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -81,6 +81,13 @@ class DatabaseAdapter(ABC):
     @abstractmethod
     def migrations(self) -> Migrations: ...
 
+    @property
+    def members(self) -> Mapping[str, DatabaseAdapter]:
+        """The named databases this one is made of (shards, tenants' databases); empty for
+        a database of its own. Members are connected, migrated and checked by their own
+        names; the resources bound to this name are stored in each of them."""
+        return {}
+
     def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
         """Each read replica's name, status and lag in ms; None without replicas."""
         return None
@@ -121,6 +128,13 @@ class DatabaseAdapter(ABC):
     async def list(self, resource: Resource, query: ListQuery) -> Page:
         async with self._bounded(resource):
             return await self._list(resource, query)
+
+    async def get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        """The rows with these ids, by id, in one query; ids with no row are left out."""
+        if not ids:
+            return {}
+        async with self._bounded(resource):
+            return await self._get_many(resource, ids)
 
     async def update(
         self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None = None
@@ -215,6 +229,9 @@ class DatabaseAdapter(ABC):
 
     @abstractmethod
     async def _list(self, resource: Resource, query: ListQuery) -> Page: ...
+
+    async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        raise NotImplementedError(f"{type(self).__name__} cannot load rows by ids yet")
 
     @abstractmethod
     async def _update(

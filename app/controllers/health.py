@@ -38,7 +38,9 @@ class HealthController:
         self._timeout = settings.HEALTH_TIMEOUT
 
     async def check(self) -> HealthReport:
-        adapters = self._adapters
+        # A composite (shards, tenants) is reported through its members, each a named
+        # database of its own.
+        adapters = {name: adapter for name, adapter in self._adapters.items() if not adapter.members}
         distinct = {id(adapter): adapter for adapter in adapters.values()}
         results = await asyncio.gather(*(self._ping(adapter) for adapter in distinct.values()))
         by_adapter = dict(zip(distinct, results, strict=True))
