@@ -29,3 +29,12 @@ class PreconditionFailed(DomainError):
 class Invalid(DomainError):
     """A value the database refused to store or compare, which validation let through:
     the client's request is at fault, not the service."""
+
+
+class TenantRequired(DomainError):
+    """A tenant-selected database was used, and the request names no tenant, or names
+    one in a form that no tenant can have."""
+
+
+class UnknownTenant(NotFound):
+    """The request's tenant is not one of TENANTS: there is no database to serve it."""

@@ -44,9 +44,16 @@ def _log_routes(container: Any) -> None:
         where = (
             adapter.config.describe()
             if not adapter.members
-            else f"{adapter.db_type} of {', '.join(adapter.members)}"
+            else f"{adapter.db_type} of {', '.join(_member_names(adapter))}"
         )
         logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
+
+
+def _member_names(adapter: DatabaseAdapter) -> list[str]:
+    """Each member's database, after its key where that differs (a tenant: acme -> acme_db)."""
+    return [
+        key if key == member.name else f"{key} -> {member.name}" for key, member in adapter.members.items()
+    ]
 
 
 def _by_identity(found: list[Placement]) -> list[list[DatabaseAdapter]]:

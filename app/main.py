@@ -12,6 +12,7 @@ from app.api.consistency import ConsistencyMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
+from app.api.tenants import TenantMiddleware
 from app.lifespan import lifespan
 from app.logs import configure_logging
 from containers import Container
@@ -42,6 +43,8 @@ def create_app(container: Any = None) -> FastAPI:
     problem_json_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
     amend_openapi(app, document_body_limit)
+    if settings.TENANT_SELECTED:  # inside the API key check, which tells the key's tenant
+        app.add_middleware(TenantMiddleware, source=settings.TENANT_FROM, header=settings.TENANT_HEADER)
     if settings.api_keys:
         app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
         amend_openapi(app, document_api_keys)

@@ -3,13 +3,18 @@ tenant chooses (TENANTS, TENANT_SELECTED), and a name sharded over several (SHAR
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator
 from pydantic_settings import NoDecode
 
 TenantSource = Literal["header", "path", "api_key"]
+# What a tenant's name may be, in settings and in a request: safe in a path, a header,
+# a log line and an error message.
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+TENANT_NAME_RULE = "1 to 63 letters, digits, - or _, starting with a letter or digit"
 
 
 def _split(value: Any) -> Any:
@@ -42,6 +47,8 @@ def composite_problems(
             if member not in configured
         ]
     for tenant, database in tenants.items():
+        if not TENANT_NAME.fullmatch(tenant):
+            problems.append(f"TENANTS__{tenant}: a tenant's name is {TENANT_NAME_RULE}")
         if database not in configured:
             problems.append(
                 f"TENANTS__{tenant}: {database} is not a configured database (DATABASES__{database}__DB_TYPE)"
@@ -53,4 +60,23 @@ def composite_problems(
             problems.append(
                 f"TENANT_SELECTED: {name} is configured as a database; a tenant-selected name is not"
             )
+    return problems
+
+
+def key_tenant_problems(
+    source: TenantSource, key_tenants: Sequence[str | None], tenants: Mapping[str, str]
+) -> list[str]:
+    """What is wrong with the tenants API keys carry (`<key>@<tenant>`, in key order),
+    given TENANT_FROM and TENANTS."""
+    if source == "api_key" and not key_tenants:
+        return ["TENANT_FROM=api_key reads the tenant of the caller's API key: set API_KEYS (<key>@<tenant>)"]
+    problems = []
+    for position, tenant in enumerate(key_tenants, start=1):
+        if tenant is not None and source != "api_key":
+            problems.append(
+                f"API_KEYS: key {position} carries a tenant, which only TENANT_FROM=api_key reads; "
+                f"set TENANT_FROM=api_key or drop the @{tenant}"
+            )
+        elif tenant is not None and tenant not in tenants:
+            problems.append(f"API_KEYS: key {position} carries tenant {tenant}, which is not in TENANTS")
     return problems

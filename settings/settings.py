@@ -5,7 +5,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from settings.composites import NameList, TenantSource, composite_problems
+from settings.composites import NameList, TenantSource, composite_problems, key_tenant_problems
 from settings.database import DatabaseConfig, DatabaseType
 from settings.secrets import ApiKey, SecretFile, parse_api_keys
 
@@ -104,6 +104,13 @@ class Settings(BaseSettings):
                     self._api_keys = parse_api_keys(value.get_secret_value())
                 except ValueError as error:
                     raise ValueError(f"{variable}: {error}") from None
+        return self
+
+    @model_validator(mode="after")
+    def _tenants_of_api_keys(self) -> Self:
+        problems = key_tenant_problems(self.TENANT_FROM, [key.tenant for key in self._api_keys], self.TENANTS)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property

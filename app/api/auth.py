@@ -21,6 +21,9 @@ PUBLIC_PATHS = frozenset({"/health"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCHEME = "bearerAuth"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="multidb"'}
+# The scope key under which the tenant of the matched key (None if it has none) is
+# passed on, for TENANT_FROM=api_key.
+KEY_TENANT = "multidb.api_key_tenant"
 
 
 def _digest(value: bytes) -> bytes:
@@ -33,31 +36,31 @@ class ApiKeyMiddleware:
         self.public = public
         # Digests of equal length, compared with compare_digest against every key:
         # neither the time taken nor an early exit tells how much of a key was right.
-        self._keys = [(_digest(key.secret.get_secret_value().encode()), key.read_only) for key in keys]
+        self._keys = [(_digest(key.secret.get_secret_value().encode()), key) for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.public:
             await self.app(scope, receive, send)
             return
-        read_only = self._match(_bearer(scope))
-        if read_only is None:
+        key = self._match(_bearer(scope))
+        if key is None:
             response = problem(401, "a valid API key is required: Authorization: Bearer <key>", CHALLENGE)
-        elif read_only and scope["method"] not in READ_METHODS:
+        elif key.read_only and scope["method"] not in READ_METHODS:
             response = problem(403, "this API key is read-only")
         else:
-            await self.app(scope, receive, send)
+            await self.app({**scope, KEY_TENANT: key.tenant}, receive, send)
             return
         await response(scope, receive, send)
 
-    def _match(self, presented: bytes | None) -> bool | None:
-        """Whether the key presented is read-only; None when it is no key of ours."""
+    def _match(self, presented: bytes | None) -> ApiKey | None:
+        """The key presented; None when it is no key of ours."""
         if presented is None:
             return None
         digest = _digest(presented)
-        found: bool | None = None
-        for key, read_only in self._keys:
-            if hmac.compare_digest(digest, key):
-                found = read_only
+        found: ApiKey | None = None
+        for known, key in self._keys:
+            if hmac.compare_digest(digest, known):
+                found = key
         return found
 
 

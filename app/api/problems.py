@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from app.errors import Conflict, Invalid, NotFound, PreconditionFailed, Unavailable
+from app.errors import Conflict, Invalid, NotFound, PreconditionFailed, TenantRequired, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("multidb.api")
@@ -61,6 +61,10 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in path)
 
 
+async def _bad_request(request: Request, error: Exception) -> JSONResponse:
+    return problem(400, str(error))
+
+
 async def _not_found(request: Request, error: Exception) -> JSONResponse:
     return problem(404, str(error))
 
@@ -102,7 +106,8 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(TenantRequired, _bad_request)
+    app.add_exception_handler(NotFound, _not_found)  # and UnknownTenant, a NotFound
     app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(PreconditionFailed, _precondition_failed)
     app.add_exception_handler(Unavailable, _unavailable)
