@@ -39,8 +39,12 @@ def _log_routes(container: Any) -> None:
     configured = set(container.settings().database_configs())
     adapters = adapters_by_name(container.databases)
     for binding in bindings(container):
-        fallback = "" if binding.database in configured else "  (not configured: falls back to default)"
         adapter = adapters[binding.database]
+        fallback = (
+            ""
+            if binding.database in configured or adapter.members
+            else "  (not configured: falls back to default)"
+        )
         where = (
             adapter.config.describe()
             if not adapter.members
