@@ -12,10 +12,11 @@ from app.api.consistency import ConsistencyMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
-from app.api.tenants import TenantMiddleware
+from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
 from containers import Container
+from containers.databases import bindings
 from settings import ConfigurationError
 
 
@@ -45,6 +46,10 @@ def create_app(container: Any = None) -> FastAPI:
     amend_openapi(app, document_body_limit)
     if settings.TENANT_SELECTED:  # inside the API key check, which tells the key's tenant
         app.add_middleware(TenantMiddleware, source=settings.TENANT_FROM, header=settings.TENANT_HEADER)
+        selected = [
+            f"/{b.resource.name}" for b in bindings(container) if b.database in settings.TENANT_SELECTED
+        ]
+        amend_openapi(app, document_tenants(selected, settings.TENANT_FROM, settings.TENANT_HEADER))
     if settings.api_keys:
         app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
         amend_openapi(app, document_api_keys)

@@ -47,7 +47,7 @@ def parse_api_keys(text: str) -> tuple[ApiKey, ...]:
     file); `ro:` makes a key read-only; `@<tenant>` binds it to a tenant (TENANT_FROM=api_key).
     Errors say which key by position, never its value."""
     parts = [part.strip() for part in re.split(r"[,\n]", text)]
-    keys = []
+    keys: list[ApiKey] = []
     for position, part in enumerate((part for part in parts if part), start=1):
         read_only = part.startswith(READ_ONLY_PREFIX)
         value, separator, tenant = part.removeprefix(READ_ONLY_PREFIX).partition(TENANT_SEPARATOR)
@@ -57,7 +57,13 @@ def parse_api_keys(text: str) -> tuple[ApiKey, ...]:
             raise ValueError(f"key {position} is shorter than {MIN_KEY_LENGTH} characters")
         if not _TOKEN.fullmatch(value):
             raise ValueError(f"key {position} may hold only A-Z a-z 0-9 - . _ ~ + / and a final =")
-        keys.append(ApiKey(SecretStr(value), read_only, tenant if separator else None))
+        key = ApiKey(SecretStr(value), read_only, tenant if separator else None)
+        for earlier, other in enumerate(keys, start=1):
+            if other.secret == key.secret and other != key:
+                raise ValueError(
+                    f"key {position} is key {earlier} again with another tenant or access; keep one"
+                )
+        keys.append(key)
     if not keys:
         raise ValueError("no key given; unset it to serve without keys")
     return tuple(keys)

@@ -23,6 +23,7 @@ import pytest
 from app import tenancy
 from app.adapters.tenants import TenantAdapter
 from app.errors import NotFound, TenantRequired, UnknownTenant
+from app.main import create_app
 from app.models import USERS
 from app.models.types import now
 from app.tenancy import RequestTenant
@@ -400,6 +401,16 @@ async def test_a_unit_of_work_is_the_tenant_databases_own(urls: dict[str, str]) 
             {"DATABASES__a_db__DB_TYPE": "memory", "TENANTS___acme": "a_db"},
             "TENANTS___acme: a tenant's name is 1 to 63 letters",
         ),
+        (
+            {
+                "DATABASES__a_db__DB_TYPE": "memory",
+                "TENANTS__acme": "a_db",
+                "TENANTS__globex": "a_db",
+                "TENANT_FROM": "api_key",
+                "API_KEYS": f"{KEY_OF['acme']}@acme,{KEY_OF['acme']}@globex",
+            },
+            "API_KEYS: key 2 is key 1 again with another tenant or access",
+        ),
         ({"TENANT_FROM": "cookie"}, "TENANT_FROM"),
     ],
 )
@@ -417,3 +428,27 @@ def test_a_key_without_a_tenant_keeps_its_old_meaning(monkeypatch: pytest.Monkey
     configured = load(monkeypatch, API_KEYS=f"{UNTENANTED_KEY},ro:{KEY_OF['acme']}")
 
     assert [(key.read_only, key.tenant) for key in configured.api_keys] == [(False, None), (True, None)]
+
+
+@pytest.mark.parametrize("source", ["header", "path", "api_key"])
+def test_the_openapi_document_says_where_the_tenant_is_read_from(source: str) -> None:
+    keys = {"API_KEYS": f"{KEY_OF['acme']}@acme"} if source == "api_key" else {}
+    configured = settings(
+        DB_TYPE="memory",
+        DATABASES={"a_db": {"DB_TYPE": "memory"}},
+        TENANTS={"acme": "a_db"},
+        TENANT_SELECTED="users_db",
+        TENANT_FROM=source,
+        **keys,
+    )
+    paths = create_app(container(configured)).openapi()["paths"]
+
+    users = "/t/{tenant}/users" if source == "path" else "/users"
+    assert {f"{users}", f"{users}/{{id}}", "/events", "/events/{id}"} <= set(paths)
+    created = paths[users]["post"]
+    parameters = {(p["name"], p["in"]) for p in created.get("parameters", [])}
+    expected = {"header": {("X-Tenant", "header")}, "path": {("tenant", "path")}, "api_key": set()}[source]
+    assert parameters == expected
+    assert "could not be parsed; or " in created["responses"]["400"]["description"]
+    assert "a tenant not in TENANTS" in paths[f"{users}/{{id}}"]["get"]["responses"]["404"]["description"]
+    assert "400" not in paths["/events/{id}"]["get"]["responses"]  # a fixed database needs no tenant

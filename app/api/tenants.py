@@ -7,12 +7,16 @@ tenant, so the tenant-selected database refuses what it cannot serve (app.tenanc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from typing import Any
+
 from starlette._utils import get_route_path
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import tenancy
 from app.api.auth import KEY_TENANT
+from app.api.openapi import problem_response
 from app.tenancy import RequestTenant
 from settings.composites import TENANT_NAME, TenantSource
 
@@ -76,3 +80,56 @@ def _from_api_key(scope: Scope) -> RequestTenant:
     return RequestTenant(
         scope.get(KEY_TENANT), "your API key", "use an API key that carries one (API_KEYS: <key>@<tenant>)"
     )
+
+
+def document_tenants(
+    selected: Collection[str], source: TenantSource, header: str
+) -> Callable[[dict[str, Any]], None]:
+    """An amendment of the OpenAPI document: the operations under the paths `selected`
+    (those of tenant-selected resources) say where their tenant is read from, and that
+    a missing tenant is a 400 and an unknown one a 404."""
+    parameter = {
+        "schema": {"type": "string", "pattern": f"^{TENANT_NAME.pattern}$"},
+        "required": True,
+        "description": "The tenant whose database serves the request: one of TENANTS.",
+    }
+
+    def amend(schema: dict[str, Any]) -> None:
+        paths = schema.get("paths", {})
+        for path in [path for path in paths if _under(path, selected)]:
+            operations = paths.pop(path) if source == "path" else paths[path]
+            for operation in operations.values():
+                if source == "header":
+                    operation.setdefault("parameters", []).append(
+                        {"name": header, "in": "header", **parameter}
+                    )
+                elif source == "path":
+                    operation.setdefault("parameters", []).insert(
+                        0, {"name": "tenant", "in": "path", **parameter}
+                    )
+                responses = operation.setdefault("responses", {})
+                _also(responses, "400", "Bad Request", _missing(source, header))
+                _also(responses, "404", "Not Found", "a tenant not in TENANTS")
+            if source == "path":
+                paths[PATH_PREFIX + "{tenant}" + path] = operations
+
+    return amend
+
+
+def _under(path: str, prefixes: Collection[str]) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in prefixes)
+
+
+def _missing(source: TenantSource, header: str) -> str:
+    return {
+        "header": f"no {header} header, or a malformed one",
+        "path": "a malformed tenant in the path",
+        "api_key": "an API key that carries no tenant",
+    }[source]
+
+
+def _also(responses: dict[str, Any], status: str, title: str, cause: str) -> None:
+    if status in responses:
+        responses[status]["description"] += f"; or {cause}"
+    else:
+        responses[status] = problem_response(f"{title}: {cause}")
