@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,9 +29,11 @@ from app.models import USERS
 from app.models.types import now
 from app.tenancy import RequestTenant
 from settings import DatabaseConfig
+from settings.secrets import parse_api_keys
 from tests.support import backends, stored
 from tests.support.environment import error_of, load
 from tests.support.service import container, serve, settings
+from tests.test_readme import blocks, section, variables
 
 TENANT_BACKENDS = {"acme": "postgres", "globex": "postgres", "initech": "mysql"}
 KEY_OF = {"acme": "acme-key-0123456789abcdef", "globex": "globex-key-0123456789abcdef"}
@@ -452,3 +455,36 @@ def test_the_openapi_document_says_where_the_tenant_is_read_from(source: str) ->
     assert "could not be parsed; or " in created["responses"]["400"]["description"]
     assert "a tenant not in TENANTS" in paths[f"{users}/{{id}}"]["get"]["responses"]["404"]["description"]
     assert "400" not in paths["/events/{id}"]["get"]["responses"]  # a fixed database needs no tenant
+
+
+async def test_the_readme_configuration_serves_its_tenants_as_it_says(
+    urls: dict[str, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    text = section("## Tenants")
+    configured = variables(blocks(text, "sh")[0])
+    configured["DATABASES__acme_db__CONNECTION_STRING"] = urls["acme"]
+    configured["DATABASES__globex_db__CONNECTION_STRING"] = urls["initech"]  # the README's is MariaDB too
+    log = re.search(r"```\n(INFO .*?)```", text, flags=re.DOTALL)
+    assert log is not None
+    logged = [line.removeprefix("INFO multidb: ") for line in log[1].splitlines()]
+
+    with caplog.at_level(logging.INFO, logger="multidb"):
+        async with serve(
+            container(load(monkeypatch, DB_TYPE="memory", AUTO_MIGRATE="true", **configured))
+        ) as client:
+            created = await client.post(
+                "/users",
+                json={"email": "acme-readme@example.com", "name": "acme Ada"},
+                headers=as_tenant("acme"),
+            )
+            as_globex = await client.get(
+                "/users", params={"email": "acme-readme@example.com"}, headers=as_tenant("globex")
+            )
+            missing = await client.get("/users")
+            unknown = await client.get("/users", headers=as_tenant("umbrella"))
+
+    assert set(logged) <= {record.getMessage() for record in caplog.records}
+    assert (created.status_code, as_globex.json()["total"]) == (201, 0)
+    assert missing.json()["detail"] in text
+    assert unknown.json()["detail"] in text
+    assert parse_api_keys(re.search(r"`API_KEYS=(\S+)`", text)[1])[1].tenant == "globex"  # type: ignore[index]
