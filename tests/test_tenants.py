@@ -20,9 +20,11 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from app import tenancy
 from app.adapters.tenants import TenantAdapter
+from app.api.tenants import TenantMiddleware
 from app.errors import NotFound, TenantRequired, UnknownTenant
 from app.main import create_app
 from app.models import USERS
@@ -505,3 +507,27 @@ async def test_the_readme_configuration_serves_its_tenants_as_it_says(
     assert missing.json()["detail"] in text
     assert unknown.json()["detail"] in text
     assert parse_api_keys(re.search(r"`API_KEYS=(\S+)`", text)[1])[1].tenant == "globex"  # type: ignore[index]
+
+
+async def test_the_path_prefix_is_taken_off_behind_a_root_path_too() -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((scope["path"], tenancy.current().value))
+
+    middleware = TenantMiddleware(app, source="path", header="X-Tenant")
+    for path in ("/api/t/acme/users/1", "/api/events"):
+        scope: Scope = {
+            "type": "http",
+            "root_path": "/api",
+            "path": path,
+            "raw_path": path.encode(),
+            "headers": [],
+        }
+        await middleware(scope, _nothing, _nothing)
+
+    assert seen == [("/api/users/1", "acme"), ("/api/events", None)]
+
+
+async def _nothing(*args: Any) -> Any:
+    raise AssertionError("the test app neither reads nor sends")

@@ -53,17 +53,19 @@ class TenantMiddleware:
 
 
 def _by_path(scope: Scope, send: Send) -> tuple[RequestTenant, Scope, Send]:
-    """/t/{tenant}/rest is routed as /rest, mounted at /t/{tenant} the way Starlette
-    mounts an app (root_path), and a Location it answers points back inside the prefix."""
+    """/t/{tenant}/rest is routed as /rest, and a Location it answers is given the
+    prefix back, so that it points at the tenant's resource."""
     path = get_route_path(scope)
     missing = f"prefix the path with {PATH_PREFIX}{{tenant}}"
     if not path.startswith(PATH_PREFIX):
         return RequestTenant(None, "the path", missing), scope, send
-    value = path.removeprefix(PATH_PREFIX).partition("/")[0]
+    value, _, rest = path.removeprefix(PATH_PREFIX).partition("/")
     prefix = PATH_PREFIX + value
-    mounted = {**scope, "root_path": scope.get("root_path", "") + prefix}
+    # raw_path, which would still hold the prefix, is left out: it is optional in ASGI.
+    stripped = {key: item for key, item in scope.items() if key != "raw_path"}
+    stripped["path"] = scope.get("root_path", "") + "/" + rest
     if not TENANT_NAME.fullmatch(value):  # refused where it is used; never echoed in a header
-        return RequestTenant(value, "the path", missing), mounted, send
+        return RequestTenant(value, "the path", missing), stripped, send
 
     async def send_inside(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -73,7 +75,7 @@ def _by_path(scope: Scope, send: Send) -> tuple[RequestTenant, Scope, Send]:
                 headers["location"] = prefix + location
         await send(message)
 
-    return RequestTenant(value, "the path", missing), mounted, send_inside
+    return RequestTenant(value, "the path", missing), stripped, send_inside
 
 
 def _from_api_key(scope: Scope) -> RequestTenant:
