@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     TENANTS: dict[str, str] = Field(default_factory=dict)
     TENANT_SELECTED: NameList = ()
     TENANT_FROM: TenantSource = "header"  # or "path" (/t/{tenant}/...), or "api_key"
-    TENANT_HEADER: str = "X-Tenant"
+    TENANT_HEADER: str = Field(default="X-Tenant", pattern=r"^[A-Za-z0-9-]+$")
 
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=0, le=65535)

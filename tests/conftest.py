@@ -22,6 +22,7 @@ _SERVICE_VARIABLES = (
     "HEALTH_TIMEOUT",
     "API_KEYS",
     "MAX_BODY_BYTES",
+    "TENANT",
 )
 
 

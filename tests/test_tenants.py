@@ -30,7 +30,8 @@ from app.main import create_app
 from app.models import USERS
 from app.models.types import now
 from app.tenancy import RequestTenant
-from settings import DatabaseConfig
+from containers import Container
+from settings import ConfigurationError, DatabaseConfig
 from settings.secrets import parse_api_keys
 from tests.support import backends, stored
 from tests.support.environment import error_of, load
@@ -434,6 +435,7 @@ async def test_a_unit_of_work_is_the_tenant_databases_own(urls: dict[str, str]) 
             "API_KEYS: key 2 is key 1 again with another tenant or access",
         ),
         ({"TENANT_FROM": "cookie"}, "TENANT_FROM"),
+        ({"TENANT_HEADER": "X Tenant"}, "TENANT_HEADER"),
     ],
 )
 def test_tenant_settings_errors_are_one_clear_line(
@@ -444,6 +446,16 @@ def test_tenant_settings_errors_are_one_clear_line(
     assert said in message
     assert "\n" not in message
     assert KEY_OF["acme"] not in message
+
+
+def test_the_container_refuses_tenant_settings_with_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TENANT_SELECTED", "users_db")
+    monkeypatch.setenv("TENANTS__acme", "acme_db")
+
+    with pytest.raises(ConfigurationError, match="TENANTS__acme: acme_db is not a configured database"):
+        Container()
 
 
 def test_a_key_without_a_tenant_keeps_its_old_meaning(monkeypatch: pytest.MonkeyPatch) -> None:
