@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from starlette._utils import get_route_path
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,7 +54,8 @@ class TenantMiddleware:
 def _by_path(scope: Scope, send: Send) -> tuple[RequestTenant, Scope, Send]:
     """/t/{tenant}/rest is routed as /rest, and a Location it answers is given the
     prefix back, so that it points at the tenant's resource."""
-    path = get_route_path(scope)
+    root = scope.get("root_path", "")
+    path = scope["path"].removeprefix(root) if root else scope["path"]
     missing = f"prefix the path with {PATH_PREFIX}{{tenant}}"
     if not path.startswith(PATH_PREFIX):
         return RequestTenant(None, "the path", missing), scope, send
@@ -63,7 +63,7 @@ def _by_path(scope: Scope, send: Send) -> tuple[RequestTenant, Scope, Send]:
     prefix = PATH_PREFIX + value
     # raw_path, which would still hold the prefix, is left out: it is optional in ASGI.
     stripped = {key: item for key, item in scope.items() if key != "raw_path"}
-    stripped["path"] = scope.get("root_path", "") + "/" + rest
+    stripped["path"] = f"{root}/{rest}"
     if not TENANT_NAME.fullmatch(value):  # refused where it is used; never echoed in a header
         return RequestTenant(value, "the path", missing), stripped, send
 
