@@ -162,10 +162,13 @@ class MongoAdapter(DatabaseAdapter):
         return _to_row(document)
 
     async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
-        where = {"_id": {"$in": list(set(ids))}}
+        distinct = list(set(ids))
         async with self._reading() as session:
-            # One batch for all of them (up to MongoDB's 16 MiB a reply): one round trip.
-            cursor = self.database[resource.name].find(where, batch_size=len(ids), session=session)
+            # At most one document per id, all in the first batch (up to 16 MiB): with the
+            # limit reached, the server closes the cursor, and no getMore follows.
+            cursor = self.database[resource.name].find(
+                {"_id": {"$in": distinct}}, limit=len(distinct), batch_size=len(distinct), session=session
+            )
             rows = [_to_row(document) async for document in cursor]
         return {row["id"]: row for row in rows}
 
