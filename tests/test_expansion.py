@@ -9,7 +9,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
@@ -21,6 +21,8 @@ from pymongo import MongoClient
 from sqlalchemy import event
 
 from app.controllers.base import BaseController
+from app.models import EVENTS, Relation
+from app.models.expanded import expanded_read_model
 from tests.contract.helpers import create, problem
 from tests.support import backends
 from tests.support.proxy import Proxy
@@ -284,3 +286,22 @@ async def until_users_expand_again(world: World) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError("users never expanded again after the proxy came back")
+
+
+@pytest.mark.parametrize(
+    ("relation", "message"),
+    [
+        (Relation(name="owner", field="owner_id", target="users"), "no column 'owner_id'"),
+        (Relation(name="type", field="user_id", target="users"), "has the name of a field"),
+    ],
+)
+def test_a_relation_that_cannot_work_is_refused_when_declared(relation: Relation, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        replace(EVENTS, relations=(relation,))
+
+
+def test_a_relation_to_no_resource_is_refused_when_its_routes_are_built() -> None:
+    orphan = replace(EVENTS, relations=(Relation(name="user", field="user_id", target="people"),))
+
+    with pytest.raises(ValueError, match="no resource 'people'"):
+        expanded_read_model(orphan)
