@@ -6,10 +6,11 @@ from dependency_injector import containers, providers
 from pydantic import ValidationError
 
 from app.controllers.events import EventController
+from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
 from app.controllers.products import ProductController
 from app.controllers.users import UserController
-from containers.databases import adapters_by_name, named_databases
+from containers.databases import adapters_by_name, controllers_by_resource, named_databases
 from settings import ConfigurationError, Settings, describe_validation_error
 
 
@@ -30,12 +31,18 @@ class Container(containers.DeclarativeContainer):
         auto_wire=False,  # create_app() wires the container it serves
     )
 
+    __self__ = providers.Self()
     settings = providers.Singleton(Settings)
     databases = providers.DependenciesContainer()
 
     users = providers.Factory(UserController, db_adapter=databases.users_db)
     products = providers.Factory(ProductController, db_adapter=databases.products_db)
     events = providers.Factory(EventController, db_adapter=databases.analytics_db)
+
+    # Relations are loaded through the target resource's controller above, by its name.
+    expander = providers.Singleton(
+        Expander, controllers=providers.Callable(controllers_by_resource, __self__)
+    )
 
     health = providers.Factory(
         HealthController,

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,9 +95,20 @@ def _stores(adapter: DatabaseAdapter) -> list[DatabaseAdapter]:
 def bindings(container: Any) -> list[Binding]:
     """Which database each controller provider is bound to, read from the container."""
     found = []
+    for resource, provider in _controller_providers(container):
+        name = container.databases.resolve_provider_name(provider.kwargs["db_adapter"])
+        found.append(Binding(resource, name))
+    return sorted(found, key=lambda binding: binding.resource.name)
+
+
+def controllers_by_resource(container: Any) -> dict[str, providers.Factory[Any]]:
+    """The controller provider of each resource, by the resource's name: calling one
+    follows the container's overrides, as a route's controller does."""
+    return {resource.name: provider for resource, provider in _controller_providers(container)}
+
+
+def _controller_providers(container: Any) -> Iterator[tuple[Resource, providers.Factory[Any]]]:
     for provider in container.traverse(types=[providers.Factory]):
         cls = provider.cls
         if isinstance(cls, type) and issubclass(cls, BaseController) and hasattr(cls, "resource"):
-            name = container.databases.resolve_provider_name(provider.kwargs["db_adapter"])
-            found.append(Binding(cls.resource, name))
-    return sorted(found, key=lambda binding: binding.resource.name)
+            yield cls.resource, provider

@@ -49,7 +49,37 @@ def test_every_route_declares_each_status_it_can_return(schema: dict[str, Any], 
 def test_list_parameters_are_documented(schema: dict[str, Any]) -> None:
     parameters = {p["name"] for p in schema["paths"]["/events"]["get"]["parameters"]}
 
-    assert parameters == {"limit", "offset", "sort", "type", "user_id", "product_id"}
+    assert parameters == {
+        "limit",
+        "offset",
+        "sort",
+        "type",
+        "user_id",
+        "product_id",
+        "expand",
+        "expand_strict",
+    }
+
+
+def test_expansion_is_documented_on_the_read_routes_of_a_resource_with_relations(
+    schema: dict[str, Any],
+) -> None:
+    components = schema["components"]["schemas"]
+    expanded = components["EventExpanded"]["properties"]
+    page_items = components["EventExpandedPage"]["properties"]["items"]["items"]["$ref"]
+
+    assert page_items.endswith("/EventExpanded")
+    assert {option.get("$ref", "").rsplit("/", 1)[-1] for option in expanded["user"]["anyOf"]} == {"User", ""}
+    assert {option.get("$ref", "").rsplit("/", 1)[-1] for option in expanded["product"]["anyOf"]} == {
+        "Product",
+        "",
+    }
+    assert "user" not in components["EventExpanded"].get("required", [])
+    for path in ("/events", "/events/{id}"):
+        operation = schema["paths"][path]["get"]
+        assert {"expand", "expand_strict"} <= {p["name"] for p in operation["parameters"]}
+        assert "X-Expand-Failed" in operation["responses"]["200"]["headers"]
+    assert "expand" not in {p["name"] for p in schema["paths"]["/users/{id}"]["get"].get("parameters", [])}
 
 
 def test_prices_are_strings_on_output_and_strings_or_numbers_on_input(schema: dict[str, Any]) -> None:

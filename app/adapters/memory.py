@@ -66,6 +66,10 @@ class InMemoryAdapter(DatabaseAdapter):
     async def _get(self, resource: Resource, id: UUID) -> Row:
         return deepcopy(self._find(resource, id, None))
 
+    async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        table = self._table(resource)
+        return {id: deepcopy(table[id]) for id in set(ids) if id in table}
+
     async def _list(self, resource: Resource, query: ListQuery) -> Page:
         rows = [
             row

@@ -16,8 +16,11 @@ from pydantic import BaseModel, create_model
 
 from app.api.conditional import set_etag, versions
 from app.api.dependencies.container import Provided
+from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
 from app.controllers.base import BaseController
+from app.controllers.expansion import Expander
+from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -26,6 +29,7 @@ IfMatch = Annotated[
     str | None,
     Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
 ]
+Expanding = Annotated[Expander, Depends(Provided["expander"])]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -49,7 +53,10 @@ def create_standard_routes(
     the `controller` provider of the container."""
     Controller = Annotated[BaseController, Depends(Provided[controller])]
     Create, Patch, Read = resource.create, resource.patch, resource.read
-    ListParams, Page = resource.list_params, page_model(resource.read)
+    ListParams, ExpandParams = resource.list_params, resource.expand_params
+    Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
+    Page = page_model(Expanded)
+    EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name
 
     @router.post(
@@ -65,21 +72,42 @@ def create_standard_routes(
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
         return set_etag(response, row)
 
-    @router.get("", response_model=Page, responses=problem_responses(422, 503), name=f"list_{name}")
+    @router.get(
+        "",
+        response_model=Page,
+        response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
+        responses={**problem_responses(422, 503), 200: {"headers": EXPAND_FAILED}},
+        name=f"list_{name}",
+    )
     @inject
-    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:
+    async def list_(
+        params: Annotated[ListParams, Query()],
+        response: Response,
+        controller: Controller,
+        expander: Expanding,
+    ) -> Any:
         page = await controller.list(params)
+        await expand(expander, resource, page.items, params, response)
         return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
 
     @router.get(
         "/{id}",
-        response_model=Read,
-        responses={**problem_responses(404, 422, 503), 200: {"headers": ETAG}},
+        response_model=Expanded,
+        response_model_exclude_unset=bool(resource.relations),
+        responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
         name=f"get_{name}",
     )
     @inject
-    async def get(id: UUID, response: Response, controller: Controller) -> Any:
-        return set_etag(response, await controller.get(id))
+    async def get(
+        id: UUID,
+        params: Annotated[ExpandParams, Query()],
+        response: Response,
+        controller: Controller,
+        expander: Expanding,
+    ) -> Any:
+        row = await controller.get(id)
+        await expand(expander, resource, [row], params, response)
+        return set_etag(response, row)
 
     @router.put(
         "/{id}",

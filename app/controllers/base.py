@@ -52,6 +52,9 @@ class BaseController:
     async def get(self, id: UUID) -> Row:
         return await self.db_adapter.get(self.resource, id)
 
+    async def get_many(self, ids: Collection[UUID]) -> dict[UUID, Row]:
+        return await self.db_adapter.get_many(self.resource, ids)
+
     async def list(self, params: Any) -> Page:
         filters = {name: getattr(params, name) for name in self.resource.filterable}
         sort = params.sort or DEFAULT_SORT

@@ -68,6 +68,51 @@ def _sort_parser(allowed: tuple[str, ...]) -> Any:
     return parse
 
 
+def _expand_parser(allowed: tuple[str, ...]) -> Any:
+    def parse(value: str | None) -> tuple[str, ...]:
+        names = [name for name in (part.strip() for part in (value or "").split(",")) if name]
+        for name in names:
+            if name not in allowed:
+                raise ValueError(f"cannot expand {name!r}; relations: {', '.join(allowed)}")
+        return tuple(dict.fromkeys(names))
+
+    return parse
+
+
+def _expand_fields(resource: Resource) -> dict[str, Any]:
+    """`expand` and `expand_strict`, for a resource that declares relations."""
+    if not resource.relations:
+        return {}
+    allowed = tuple(relation.name for relation in resource.relations)
+    return {
+        "expand": (
+            Annotated[str | None, AfterValidator(_expand_parser(allowed))],
+            Field(
+                default=None,
+                description=f"Comma-separated relations to embed: {', '.join(allowed)}.",
+            ),
+        ),
+        "expand_strict": (
+            bool,
+            Field(
+                default=False,
+                description="Answer 503 when a relation cannot be loaded, instead of null "
+                "and its name in X-Expand-Failed.",
+            ),
+        ),
+    }
+
+
+def expand_params_model(resource: Resource) -> type[BaseModel]:
+    """The query parameters of `GET /{resource}/{id}`: what to expand, for a resource
+    with relations (other parameters are refused, so a mistyped one is not ignored)."""
+    return create_model(
+        f"{resource.read.__name__}ExpandParams",
+        __config__=ConfigDict(extra="forbid" if resource.relations else "ignore"),
+        **_expand_fields(resource),
+    )
+
+
 def list_params_model(resource: Resource) -> type[BaseModel]:
     """The query parameters of `GET /{resource}`: paging, sort and equality filters.
     Unknown parameters are refused, so a mistyped filter cannot return everything."""
@@ -88,4 +133,5 @@ def list_params_model(resource: Resource) -> type[BaseModel]:
             ),
         ),
         **filters,
+        **_expand_fields(resource),
     )

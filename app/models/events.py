@@ -7,7 +7,7 @@ from sqlalchemy import Column
 
 from app.adapters.sql import types as sql
 from app.models.base import Record, Writable
-from app.models.resource import Resource
+from app.models.resource import Relation, Resource
 from app.models.table import resource_table
 from app.models.types import Properties, Timestamp, now
 
@@ -43,4 +43,8 @@ EVENTS = Resource(
     create=EventCreate,
     read=Event,
     filterable=("type", "user_id", "product_id"),
+    relations=(
+        Relation(name="user", field="user_id", target="users"),
+        Relation(name="product", field="product_id", target="products"),
+    ),
 )

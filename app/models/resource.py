@@ -5,7 +5,17 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from sqlalchemy import JSON, Table
 
-from app.models.base import Record, list_params_model, partial_model
+from app.models.base import Record, expand_params_model, list_params_model, partial_model
+
+
+@dataclass(frozen=True)
+class Relation:
+    """`field` holds the id of a row of the resource named `target`, which `?expand=<name>`
+    embeds under `name`, loaded from whichever database that resource is bound to."""
+
+    name: str
+    field: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -21,12 +31,23 @@ class Resource:
     create: type[BaseModel]
     read: type[Record]
     filterable: tuple[str, ...] = ()
+    relations: tuple[Relation, ...] = ()
     patch: type[BaseModel] = field(init=False)
     list_params: type[BaseModel] = field(init=False)
+    expand_params: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
+        for relation in self.relations:
+            if relation.field not in self.table.columns:
+                raise ValueError(f"relation {relation.name!r} of {self.name}: no column {relation.field!r}")
+            if relation.name in self.read.model_fields:
+                raise ValueError(f"relation {relation.name!r} of {self.name} has the name of a field")
         object.__setattr__(self, "patch", partial_model(self.create))
         object.__setattr__(self, "list_params", list_params_model(self))
+        object.__setattr__(self, "expand_params", expand_params_model(self))
+
+    def relation(self, name: str) -> Relation:
+        return next(relation for relation in self.relations if relation.name == name)
 
     @property
     def unique(self) -> tuple[str, ...]:

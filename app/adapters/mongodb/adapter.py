@@ -161,6 +161,17 @@ class MongoAdapter(DatabaseAdapter):
             raise NotFound(f"no {resource.name} with id {id}")
         return _to_row(document)
 
+    async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        distinct = list(set(ids))
+        async with self._reading() as session:
+            # At most one document per id, all in the first batch (up to 16 MiB): with the
+            # limit reached, the server closes the cursor, and no getMore follows.
+            cursor = self.database[resource.name].find(
+                {"_id": {"$in": distinct}}, limit=len(distinct), batch_size=len(distinct), session=session
+            )
+            rows = [_to_row(document) async for document in cursor]
+        return {row["id"]: row for row in rows}
+
     async def _list(self, resource: Resource, query: ListQuery) -> Page:
         collection = self.database[resource.name]
         where = {_field(name): value for name, value in query.filters.items()}

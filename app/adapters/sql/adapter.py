@@ -18,6 +18,9 @@ from app.models.resource import Resource
 # Errors that say the database could not be reached or could not answer, as opposed
 # to errors in what was asked of it.
 _UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError)
+# Ids per `IN (...)`: well under every dialect's limit on bound parameters (SQL Server's
+# is 2100), so a larger batch is several statements on one connection.
+IDS_PER_STATEMENT = 1000
 T = TypeVar("T")
 
 
@@ -109,6 +112,9 @@ class SQLAdapter(DatabaseAdapter):
             raise NotFound(f"no {resource.name} with id {id}")
         return row
 
+    async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        return await self._read(lambda connection: _fetch_many(connection, resource.table, sorted(set(ids))))
+
     async def _list(self, resource: Resource, query: ListQuery) -> Page:
         table = resource.table
         where = [table.c[name] == value for name, value in query.filters.items()]
@@ -195,6 +201,14 @@ async def _fetch(connection: AsyncConnection, table: Table, id: UUID) -> Row | N
     statement: Select[Any] = select(table).where(table.c.id == id)
     row = (await connection.execute(statement)).first()
     return None if row is None else dict(row._mapping)
+
+
+async def _fetch_many(connection: AsyncConnection, table: Table, ids: list[UUID]) -> dict[UUID, Row]:
+    found: dict[UUID, Row] = {}
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        statement = select(table).where(table.c.id.in_(ids[start : start + IDS_PER_STATEMENT]))
+        found.update((row.id, dict(row._mapping)) for row in await connection.execute(statement))
+    return found
 
 
 def _conflict_message(resource: Resource) -> str:

@@ -127,6 +127,9 @@ class ReplicatedAdapter(DatabaseAdapter):
     async def list(self, resource: Resource, query: ListQuery) -> Page:
         return await self._read(lambda adapter: adapter.list(resource, query))
 
+    async def get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        return await self._read(lambda adapter: adapter.get_many(resource, ids))
+
     def replica_health(self) -> Sequence[tuple[str, str, float | None]]:
         return [(r.adapter.config.describe(), r.status, r.lag_ms) for r in self.replicas]
 
