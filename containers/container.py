@@ -10,7 +10,7 @@ from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
 from app.controllers.products import ProductController
 from app.controllers.users import UserController
-from containers.databases import adapters_by_name, controllers_by_resource, named_databases
+from containers.databases import adapters_by_name, check_relations, controllers_by_resource, named_databases
 from settings import ConfigurationError, Settings, describe_validation_error
 
 
@@ -59,4 +59,5 @@ class Container(containers.DeclarativeContainer):
                 raise ConfigurationError(describe_validation_error(error)) from None
             bound = list(container.databases.providers)
             container.databases.override(named_databases(settings, bound))
+            check_relations(container)
         return container

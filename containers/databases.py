@@ -107,6 +107,22 @@ def controllers_by_resource(container: Any) -> dict[str, providers.Factory[Any]]
     return {resource.name: provider for resource, provider in _controller_providers(container)}
 
 
+def check_relations(container: Any) -> None:
+    """Every relation of a served resource targets a resource the container serves, so
+    that `?expand=` cannot fail for want of a controller at request time."""
+    served = controllers_by_resource(container)
+    missing = [
+        f"{resource.name}.{relation.name} -> {relation.target}"
+        for resource, _ in _controller_providers(container)
+        for relation in resource.relations
+        if relation.target not in served
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"relations target resources no controller of the container serves: {', '.join(missing)}"
+        )
+
+
 def _controller_providers(container: Any) -> Iterator[tuple[Resource, providers.Factory[Any]]]:
     for provider in container.traverse(types=[providers.Factory]):
         cls = provider.cls

@@ -23,6 +23,8 @@ from sqlalchemy import event
 from app.controllers.base import BaseController
 from app.models import EVENTS, Relation
 from app.models.expanded import expanded_read_model
+from containers import Container
+from settings import ConfigurationError
 from tests.contract.helpers import create, problem
 from tests.support import backends
 from tests.support.proxy import Proxy
@@ -305,3 +307,11 @@ def test_a_relation_to_no_resource_is_refused_when_its_routes_are_built() -> Non
 
     with pytest.raises(ValueError, match="no resource 'people'"):
         expanded_read_model(orphan)
+
+
+def test_a_relation_to_a_resource_no_controller_serves_stops_the_start() -> None:
+    class Partial(Container):
+        products = providers.Object(None)  # events relate to products, which nothing serves now
+
+    with pytest.raises(ConfigurationError, match=r"events\.product -> products"):
+        Partial(settings=providers.Object(settings(DB_TYPE="memory")))
