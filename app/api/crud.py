@@ -22,6 +22,12 @@ from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
 ETAG = {"ETag": {"description": "The version of the resource, for If-Match", "schema": {"type": "string"}}}
+PARTIAL = {
+    "X-Partial-Results": {
+        "description": "Sent only with allow_partial=true when shards were down: missing=<their names>",
+        "schema": {"type": "string"},
+    }
+}
 IfMatch = Annotated[
     str | None,
     Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
@@ -65,10 +71,19 @@ def create_standard_routes(
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
         return set_etag(response, row)
 
-    @router.get("", response_model=Page, responses=problem_responses(422, 503), name=f"list_{name}")
+    @router.get(
+        "",
+        response_model=Page,
+        responses={**problem_responses(422, 503), 200: {"headers": PARTIAL}},
+        name=f"list_{name}",
+    )
     @inject
-    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:
+    async def list_(
+        params: Annotated[ListParams, Query()], response: Response, controller: Controller
+    ) -> Any:
         page = await controller.list(params)
+        if page.missing:
+            response.headers["X-Partial-Results"] = f"missing={','.join(page.missing)}"
         return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
 
     @router.get(

@@ -14,6 +14,8 @@ class Resource:
 
     `table` is the storage schema: SQL adapters create it as is, the MongoDB and
     in-memory adapters take the collection name, unique fields and indexes from it.
+    `shard_key` is the field whose value chooses a row's shard when the resource is
+    bound to a sharded database (SHARDS): see README "Sharding".
     """
 
     name: str
@@ -21,10 +23,15 @@ class Resource:
     create: type[BaseModel]
     read: type[Record]
     filterable: tuple[str, ...] = ()
+    shard_key: str = "id"
     patch: type[BaseModel] = field(init=False)
     list_params: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.shard_key not in self.table.columns:
+            raise ValueError(
+                f"{self.name}: shard_key {self.shard_key!r} is not a column of {self.table.name}"
+            )
         object.__setattr__(self, "patch", partial_model(self.create))
         object.__setattr__(self, "list_params", list_params_model(self))
 
