@@ -24,7 +24,7 @@ def canonical(value: Any) -> str:
 
 
 def score(shard: str, key: str) -> int:
-    digest = blake2b(f"{shard}\x00{key}".encode(), digest_size=8).digest()
+    digest = blake2b(f"{shard}\x00{key}".encode()).digest()[:8]
     return int.from_bytes(digest, "big")
 
 
