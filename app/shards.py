@@ -11,6 +11,7 @@ from typing import Any
 
 from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.sharding.rebalance import Batch, rebalance
+from app.errors import DomainError
 from containers import Container
 from containers.databases import bindings
 from settings import ConfigurationError
@@ -35,6 +36,9 @@ def main(argv: Sequence[str]) -> int:
     except ConfigurationError as error:
         print(f"multidb: {error}", file=sys.stderr)
         return 2
+    except DomainError as error:  # a shard down: what moved so far stays moved; run it again
+        print(f"multidb: {error}; run the rebalance again once it is back", file=sys.stderr)
+        return 1
 
 
 async def _run(container: Any, database: str | None, batch_size: int) -> int:
@@ -57,7 +61,8 @@ async def _run(container: Any, database: str | None, batch_size: int) -> int:
             for member in members:  # a new shard must have the tables before rows move in
                 if await member.check_schema() != "current":
                     raise ConfigurationError(
-                        f"{member.name}: schema behind head; run `python -m app db upgrade --database {name}`"
+                        f"{member.name}: schema behind head; "
+                        f"run `python -m app db upgrade --database {member.name}`"
                     )
             for resource in resources:
                 total += await rebalance(sharded, resource, batch_size, _print)
@@ -69,4 +74,5 @@ async def _run(container: Any, database: str | None, batch_size: int) -> int:
 
 
 def _print(batch: Batch) -> None:
-    print(batch.describe(), flush=True)
+    if batch.moved or batch.refused:
+        print(batch.describe(), flush=True)
