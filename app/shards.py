@@ -50,6 +50,13 @@ async def _run(container: Any, database: str | None, batch_size: int) -> int:
     if not names:
         raise ConfigurationError("no SHARDS__<name> is configured: there is nothing to rebalance")
     total = 0
+    refused: list[str] = []
+
+    def report(batch: Batch) -> None:
+        refused.extend(batch.refused)
+        if batch.moved or batch.refused:
+            print(batch.describe(), flush=True)
+
     for name in names:
         sharded: ShardedAdapter = getattr(container.databases, name)()
         resources = [binding.resource for binding in bindings(container) if binding.database == name]
@@ -65,14 +72,12 @@ async def _run(container: Any, database: str | None, batch_size: int) -> int:
                         f"run `python -m app db upgrade --database {member.name}`"
                     )
             for resource in resources:
-                total += await rebalance(sharded, resource, batch_size, _print)
+                total += await rebalance(sharded, resource, batch_size, report)
         finally:
             for member in members:
                 await member.disconnect()
     print(f"done: {total} row(s) moved", flush=True)
+    if refused:
+        print(f"multidb: {len(refused)} row(s) could not move; see above", file=sys.stderr)
+        return 1
     return 0
-
-
-def _print(batch: Batch) -> None:
-    if batch.moved or batch.refused:
-        print(batch.describe(), flush=True)

@@ -12,17 +12,21 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
 import pytest
+from uuid_utils.compat import uuid7
 
+from app.adapters.memory import InMemoryAdapter
 from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.sharding.hashing import canonical, owner
-from app.adapters.sharding.rebalance import rebalance
+from app.adapters.sharding.rebalance import Batch, rebalance
 from app.models.events import EVENTS
+from app.models.users import USERS
 from tests.support.service import container, serve, settings
 from tests.support.shards import fresh_databases, where_stored
 
@@ -202,3 +206,25 @@ async def test_bad_configuration_is_one_line(variables: dict[str, str], message:
     assert out == ""
     assert len(err.splitlines()) == 1
     assert message in err
+
+
+async def test_a_row_whose_unique_value_is_taken_on_its_owner_stays_where_it_is() -> None:
+    """Unique columns are unique per shard: a move that would break one is refused and
+    reported, and the row is neither lost nor copied."""
+    shards = {"a": InMemoryAdapter("a"), "b": InMemoryAdapter("b")}
+    sharded = ShardedAdapter("users_db", shards)
+    id, other = [id for id in (uuid7() for _ in range(100)) if owner(canonical(id), ["a", "b"]) == "b"][:2]
+    stamp = datetime.now(UTC)
+    row = {"id": id, "email": "same@example.com", "name": "A", "version": 1}
+    row |= {"created_at": stamp, "updated_at": stamp}
+    await shards["a"].insert(USERS, row)  # where the owner of its id was, before "b" joined
+    await shards["b"].insert(USERS, {**row, "id": other, "name": "B"})
+
+    batches: list[Batch] = []
+    assert await rebalance(sharded, USERS, 10, batches.append) == 0
+    assert [message for batch in batches for message in batch.refused] == [
+        f"users {id} cannot move to b: another row there has the same email, which is unique only "
+        "within one shard"
+    ]
+    assert [user["name"] for user in shards["a"].rows(USERS)] == ["A"]
+    assert [user["name"] for user in shards["b"].rows(USERS)] == ["B"]
