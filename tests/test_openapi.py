@@ -49,7 +49,7 @@ def test_every_route_declares_each_status_it_can_return(schema: dict[str, Any], 
 def test_list_parameters_are_documented(schema: dict[str, Any]) -> None:
     parameters = {p["name"] for p in schema["paths"]["/events"]["get"]["parameters"]}
 
-    assert parameters == {"limit", "offset", "sort", "type", "user_id", "product_id"}
+    assert parameters == {"limit", "offset", "sort", "allow_partial", "type", "user_id", "product_id"}
 
 
 def test_prices_are_strings_on_output_and_strings_or_numbers_on_input(schema: dict[str, Any]) -> None:
