@@ -24,6 +24,7 @@ from uuid_utils.compat import uuid7
 from app.adapters.memory import InMemoryAdapter
 from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.sharding.hashing import canonical, owner
+from app.adapters.sharding.moves import move
 from app.adapters.sharding.rebalance import Batch, rebalance
 from app.models.events import EVENTS
 from app.models.users import USERS
@@ -230,3 +231,19 @@ async def test_a_row_whose_unique_value_is_taken_on_its_owner_stays_where_it_is(
     ]
     assert [user["name"] for user in shards["a"].rows(USERS)] == ["A"]
     assert [user["name"] for user in shards["b"].rows(USERS)] == ["B"]
+
+
+async def test_a_row_changed_on_its_old_shard_while_moving_stays_there() -> None:
+    """Only a service still configured with the old shards writes there; the move is
+    undone and the rebalance says to run again."""
+    old, new = InMemoryAdapter("old"), InMemoryAdapter("new")
+    stamp = datetime.now(UTC)
+    id = uuid7()
+    row = {"id": id, "type": "t", "properties": {}, "occurred_at": stamp, "version": 1}
+    row |= {"created_at": stamp, "updated_at": stamp, "user_id": None, "product_id": None}
+    await old.insert(EVENTS, row)
+    await old.update(EVENTS, id, {"type": "changed"})
+
+    assert await move(EVENTS, row, old, new) is False
+    assert new.rows(EVENTS) == []
+    assert [(event["type"], event["version"]) for event in old.rows(EVENTS)] == [("changed", 2)]

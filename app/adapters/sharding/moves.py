@@ -11,6 +11,7 @@ row finishes the job.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from uuid import UUID
 
 from app.adapters.interface import DatabaseAdapter, Row
@@ -38,7 +39,9 @@ async def move(resource: Resource, row: Row, source: DatabaseAdapter, target: Da
         await source.delete(resource, id, [row["version"]])
     except NotFound:
         pass  # moved meanwhile by the service or another rebalance
-    except PreconditionFailed:
+    except PreconditionFailed:  # changed on the old shard since it was read: take the copy back
+        with suppress(NotFound, PreconditionFailed):
+            await target.delete(resource, id, [row["version"]])
         return False
     return True
 

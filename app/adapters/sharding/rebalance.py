@@ -29,7 +29,7 @@ class Batch:
     source: str
     moved: dict[str, int]  # rows moved, by the shard they went to
     kept: int  # rows the shard still owns, or that changed while being moved
-    refused: tuple[str, ...] = ()  # why rows could not move (a unique value taken on the owner)
+    refused: tuple[str, ...] = ()  # why rows could not move: a unique value taken, a change meanwhile
 
     def describe(self) -> str:
         moves = ", ".join(f"{count} -> {target}" for target, count in sorted(self.moved.items()))
@@ -61,22 +61,21 @@ async def _drain(
         page = await source.list(resource, ListQuery(sort=BY_ID, limit=batch_size, offset=kept))
         if not page.items:
             return moved
-        batch = Batch(resource.name, name, {}, 0)
+        moved_to: dict[str, int] = {}
         refused = []
         for row in page.items:
             target = sharded.owner_of(resource, row)
+            done = False
             try:
                 done = target != name and await move(resource, row, source, sharded.members[target])
+                if target != name and not done:  # only a writer with the old SHARDS does that
+                    refused.append(f"{resource.name} {row['id']} changed on {name} while moving; run again")
             except Conflict as error:
                 refused.append(str(error))
-                done = False
             if done:
-                batch.moved[target] = batch.moved.get(target, 0) + 1
+                moved_to[target] = moved_to.get(target, 0) + 1
             else:
                 kept += 1
-        moved += sum(batch.moved.values())
-        report(
-            Batch(
-                resource.name, name, batch.moved, len(page.items) - sum(batch.moved.values()), tuple(refused)
-            )
-        )
+        count = sum(moved_to.values())
+        moved += count
+        report(Batch(resource.name, name, moved_to, len(page.items) - count, tuple(refused)))
