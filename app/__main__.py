@@ -10,6 +10,10 @@ def main(argv: list[str]) -> int:
         from app.cli import main as db
 
         return db(argv[1:])
+    if argv[:1] == ["shards"]:
+        from app.shards import main as shards
+
+        return shards(argv[1:])
     from app.main import _default_app
 
     app = _default_app()

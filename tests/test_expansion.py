@@ -311,7 +311,8 @@ def test_a_relation_to_no_resource_is_refused_when_its_routes_are_built() -> Non
 
 def test_a_relation_to_a_resource_no_controller_serves_stops_the_start() -> None:
     class Partial(Container):
-        products = providers.Object(None)  # events relate to products, which nothing serves now
+        # events relate to products, which nothing serves now
+        products = providers.Object(None)  # type: ignore[assignment,var-annotated]
 
     with pytest.raises(ConfigurationError, match=r"events\.product -> products"):
         Partial(settings=providers.Object(settings(DB_TYPE="memory")))

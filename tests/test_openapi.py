@@ -53,6 +53,7 @@ def test_list_parameters_are_documented(schema: dict[str, Any]) -> None:
         "limit",
         "offset",
         "sort",
+        "allow_partial",
         "type",
         "user_id",
         "product_id",

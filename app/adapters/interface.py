@@ -34,12 +34,15 @@ class ListQuery:
     sort: tuple[SortKey, ...] = ()
     limit: int = 20
     offset: int = 0
+    # A database made of several may then answer without the members that are down.
+    allow_partial: bool = False
 
 
 @dataclass(frozen=True)
 class Page:
     items: list[Row]
     total: int
+    missing: tuple[str, ...] = ()  # members left out of a partial answer (allow_partial)
 
 
 class DatabaseAdapter(ABC):

@@ -25,6 +25,12 @@ from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
 ETAG = {"ETag": {"description": "The version of the resource, for If-Match", "schema": {"type": "string"}}}
+PARTIAL = {
+    "X-Partial-Results": {
+        "description": "Sent only with allow_partial=true when shards were down: missing=<their names>",
+        "schema": {"type": "string"},
+    }
+}
 IfMatch = Annotated[
     str | None,
     Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
@@ -76,7 +82,7 @@ def create_standard_routes(
         "",
         response_model=Page,
         response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
-        responses={**problem_responses(422, 503), 200: {"headers": EXPAND_FAILED}},
+        responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
     )
     @inject
@@ -87,6 +93,8 @@ def create_standard_routes(
         expander: Expanding,
     ) -> Any:
         page = await controller.list(params)
+        if page.missing:
+            response.headers["X-Partial-Results"] = f"missing={','.join(page.missing)}"
         await expand(expander, resource, page.items, params, response)
         return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
 

@@ -65,6 +65,7 @@ class BaseController:
             sort=sort,
             limit=params.limit,
             offset=params.offset,
+            allow_partial=params.allow_partial,
         )
         return await self.db_adapter.list(self.resource, query)
 

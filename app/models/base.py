@@ -132,6 +132,16 @@ def list_params_model(resource: Resource) -> type[BaseModel]:
                 description="Comma-separated fields, '-' for descending; default oldest first.",
             ),
         ),
+        allow_partial=(
+            bool,
+            Field(
+                default=False,
+                description=(
+                    "On a sharded database, answer with the rows of the shards that are up when "
+                    "some are down, naming the missing ones in X-Partial-Results; else 503."
+                ),
+            ),
+        ),
         **filters,
         **_expand_fields(resource),
     )

@@ -24,6 +24,8 @@ class Resource:
 
     `table` is the storage schema: SQL adapters create it as is, the MongoDB and
     in-memory adapters take the collection name, unique fields and indexes from it.
+    `shard_key` is the field whose value chooses a row's shard when the resource is
+    bound to a sharded database (SHARDS): see README "Sharding".
     """
 
     name: str
@@ -32,11 +34,16 @@ class Resource:
     read: type[Record]
     filterable: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
+    shard_key: str = "id"
     patch: type[BaseModel] = field(init=False)
     list_params: type[BaseModel] = field(init=False)
     expand_params: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
+        if self.shard_key not in self.table.columns:
+            raise ValueError(
+                f"{self.name}: shard_key {self.shard_key!r} is not a column of {self.table.name}"
+            )
         for relation in self.relations:
             if relation.field not in self.table.columns:
                 raise ValueError(f"relation {relation.name!r} of {self.name}: no column {relation.field!r}")
