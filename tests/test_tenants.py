@@ -543,3 +543,34 @@ async def test_the_path_prefix_is_taken_off_behind_a_root_path_too() -> None:
 
 async def _nothing(*args: Any) -> Any:
     raise AssertionError("the test app neither reads nor sends")
+
+
+async def test_an_expansion_into_a_tenant_selected_resource_reads_only_the_requests_tenant(
+    urls: dict[str, str],
+) -> None:
+    """Events are shared; the user an event refers to is read from the database of the
+    tenant who asks, so another tenant sees it as null, and no tenant is a 400."""
+    async with service(urls) as client:
+        created = await client.post(
+            "/users",
+            json={"email": "acme-expanded@acme.example", "name": "acme Ada"},
+            headers=as_tenant("acme"),
+        )
+        user = created.json()
+        event = (await client.post("/events", json={"type": "login", "user_id": user["id"]})).json()
+        path = f"/events/{event['id']}?expand=user"
+
+        as_acme = await client.get(path, headers=as_tenant("acme"))
+        as_globex = await client.get(path, headers=as_tenant("globex"))
+        as_nobody = await client.get(path)
+        listed = await client.get(f"/events?user_id={user['id']}&expand=user", headers=as_tenant("globex"))
+
+    assert created.status_code == 201
+    assert as_acme.status_code == 200
+    assert as_acme.json()["user"]["email"] == "acme-expanded@acme.example"
+    assert as_globex.status_code == 200
+    assert as_globex.json()["user"] is None
+    assert "X-Expand-Failed" not in as_globex.headers  # globex has no such user: not a failure
+    assert listed.json()["items"][0]["user"] is None
+    assert as_nobody.status_code == 400
+    assert "X-Tenant" in as_nobody.json()["detail"]
