@@ -36,7 +36,11 @@ def parser() -> argparse.ArgumentParser:
     revision.add_argument("--resource", help="needed when the database holds several resources")
 
     for command in commands.choices.values():
-        command.add_argument("--database", metavar="NAME", help="only this named database")
+        command.add_argument(
+            "--database",
+            metavar="NAME",
+            help="only this named database (a sharded or tenant-selected name: each of its databases)",
+        )
     return root
 
 
@@ -52,7 +56,7 @@ def main(argv: Sequence[str]) -> int:
 
 async def _run(container: object, args: argparse.Namespace) -> int:
     chosen = [
-        p for p in placements(container) if p.resources and (not args.database or args.database in p.names)
+        p for p in placements(container) if p.resources and (not args.database or p.answers_to(args.database))
     ]
     if args.database and not chosen:
         raise ConfigurationError(f"no routes are bound to a database named {args.database!r}")
@@ -123,7 +127,8 @@ async def _one(placement: Placement, args: argparse.Namespace) -> None:
 
 def _title(placement: Placement) -> str:
     adapter: DatabaseAdapter = placement.adapter
-    return f"{', '.join(placement.names)}: {adapter.config.describe()}"
+    within = f" (in {', '.join(placement.within)})" if placement.within else ""
+    return f"{', '.join(placement.names)}{within}: {adapter.config.describe()}"
 
 
 def _resource(resources: list[Resource], name: str | None) -> Resource:

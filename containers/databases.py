@@ -67,6 +67,11 @@ class Placement:
     adapter: DatabaseAdapter
     names: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
+    within: list[str] = field(default_factory=list)  # the composites it is a member of
+
+    def answers_to(self, name: str) -> bool:
+        """Whether `--database name` means this database: its own name or a composite's."""
+        return name in self.names or name in self.within
 
 
 def placements(container: Any) -> list[Placement]:
@@ -78,10 +83,13 @@ def placements(container: Any) -> list[Placement]:
     for name, adapter in adapters.items():
         found.setdefault(id(adapter), Placement(adapter)).names.append(name)
     for binding in bindings(container):
-        for adapter in _stores(adapters[binding.database]):
-            resources = found[id(adapter)].resources
-            if binding.resource not in resources:
-                resources.append(binding.resource)
+        composite = adapters[binding.database]
+        for adapter in _stores(composite):
+            placement = found[id(adapter)]
+            if binding.resource not in placement.resources:
+                placement.resources.append(binding.resource)
+            if adapter is not composite and binding.database not in placement.within:
+                placement.within.append(binding.database)
     return list(found.values())
 
 

@@ -217,3 +217,38 @@ async def test_two_names_of_one_database_get_each_table_once(fresh: dict[str, st
     tables = sql_tables(fresh)
     assert set(tables) == {"alembic_version", "users", "products"}
     assert tables["alembic_version"] == ["products_0001", "users_0001"]
+
+
+async def test_a_sharded_or_tenant_selected_name_upgrades_each_of_its_databases(tmp_path: Path) -> None:
+    files = {
+        name: tmp_path / f"{name}.db" for name in ("events_0", "events_1", "acme_db", "globex_db", "other")
+    }
+    variables = {
+        "DB_TYPE": "sqlite",
+        "DB_NAME": str(tmp_path / "primary.db"),
+        **{f"DATABASES__{name}__DB_TYPE": "sqlite" for name in files},
+        **{f"DATABASES__{name}__DB_NAME": str(path) for name, path in files.items()},
+        "SHARDS__analytics_db": "events_0,events_1",
+        "TENANTS__acme": "acme_db",
+        "TENANTS__globex": "globex_db",
+        "TENANT_SELECTED": "users_db",
+    }
+
+    sharded, shards_said = await db(variables, "upgrade", "--database", "analytics_db")
+    tenants, tenants_said = await db(variables, "upgrade", "--database", "users_db")
+
+    assert (sharded, tenants) == (0, 0), shards_said + tenants_said
+    assert "events_0 (in analytics_db)" in shards_said
+    for name in ("events_0", "events_1"):
+        assert set(sql_tables({"DB_TYPE": "sqlite", "DB_NAME": str(files[name])})) == {
+            "alembic_version",
+            "events",
+        }
+    for name in ("acme_db", "globex_db"):
+        assert set(sql_tables({"DB_TYPE": "sqlite", "DB_NAME": str(files[name])})) == {
+            "alembic_version",
+            "users",
+        }
+    assert (
+        not files["other"].exists() or sql_tables({"DB_TYPE": "sqlite", "DB_NAME": str(files["other"])}) == {}
+    )
