@@ -5,8 +5,7 @@ bytes, big-endian, of BLAKE2b over the shard's name, a NUL byte and the key, so 
 the same in every process, on every machine and in every release of Python (no
 PYTHONHASHSEED). Adding a shard to N moves only the keys that the new shard now
 scores highest, about 1/(N+1) of them, and only onto the new shard; the shard a moved
-key came from is the next in its ranking, which is where a read looks while a
-rebalance is under way.
+key came from is the next in its ranking.
 """
 
 from __future__ import annotations
