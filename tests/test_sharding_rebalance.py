@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy import make_url
 from uuid_utils.compat import uuid7
 
 from app.adapters.memory import InMemoryAdapter
@@ -247,3 +249,76 @@ async def test_a_row_changed_on_its_old_shard_while_moving_stays_there() -> None
     assert await move(EVENTS, row, old, new) is False
     assert new.rows(EVENTS) == []
     assert [(event["type"], event["version"]) for event in old.rows(EVENTS)] == [("changed", 2)]
+
+
+async def test_a_delete_acknowledged_before_a_move_leaves_nothing_to_copy() -> None:
+    """The rebalance read the row, a client deleted it, then the move came: the row must
+    not come back on its new shard."""
+    old, new = InMemoryAdapter("old"), InMemoryAdapter("new")
+    stamp = datetime.now(UTC)
+    row: dict[str, Any] = {"id": uuid7(), "type": "t", "properties": {}, "occurred_at": stamp, "version": 1}
+    row |= {"created_at": stamp, "updated_at": stamp, "user_id": None, "product_id": None}
+    await old.insert(EVENTS, row)
+    read_by_the_rebalance = await old.get(EVENTS, row["id"])
+    await old.delete(EVENTS, row["id"])  # the client's delete, answered 204
+
+    assert await move(EVENTS, read_by_the_rebalance, old, new) is True
+    assert (old.rows(EVENTS), new.rows(EVENTS)) == ([], [])
+
+
+async def waiting_on_a_lock(url: str) -> None:
+    """Until a session of the PostgreSQL database at `url` waits for a row lock."""
+    parsed = make_url(url)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
+    )
+    try:
+        for _ in range(500):
+            query = "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'"
+            if await connection.fetchval(query, parsed.database):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("no session waited for the moving row's lock")
+    finally:
+        await connection.close()
+
+
+async def test_a_delete_while_the_row_moves_waits_for_the_move_then_deletes_the_copy(
+    members: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The move holds the row on its old shard (PostgreSQL) until the copy is on its
+    owner; a client's delete meanwhile waits, then removes the copy: the row is gone
+    from every shard, not brought back by the move."""
+    async with serve(sharded_over(members, OLD)) as client:
+        ids = [UUID((await client.post("/events", json={"type": "raced"})).json()["id"]) for _ in range(60)]
+    id = next(
+        id
+        for id in ids
+        if owner(canonical(id), NEW) == "events_3"
+        and members[owner(canonical(id), OLD)]["DB_TYPE"] == "postgres"
+    )
+    service = sharded_over(members, NEW)
+    async with serve(service) as client:
+        sharded: ShardedAdapter = service.databases.analytics_db()
+        old_shard = owner(canonical(id), OLD)
+        source, target = sharded.members[old_shard], sharded.members["events_3"]
+        row = await source.get(EVENTS, id)
+        copying, copy_now = asyncio.Event(), asyncio.Event()
+        insert = target.insert
+
+        async def insert_when_told(resource: Any, values: Any) -> Any:
+            copying.set()
+            await copy_now.wait()
+            return await insert(resource, values)
+
+        monkeypatch.setattr(target, "insert", insert_when_told)
+        moving = asyncio.create_task(move(EVENTS, row, source, target))
+        await copying.wait()  # deleted on the old shard, not committed; the copy not made yet
+        deleting = asyncio.create_task(client.delete(f"/events/{id}"))
+        await waiting_on_a_lock(members[old_shard]["CONNECTION_STRING"])
+        copy_now.set()
+
+        assert await moving is True
+        assert (await deleting).status_code == 204
+        assert (await client.get(f"/events/{id}")).status_code == 404
+    assert id not in await where_stored(members)

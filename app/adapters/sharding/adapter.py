@@ -83,7 +83,11 @@ class ShardedAdapter(CompositeAdapter):
             try:
                 return await self.members[target].update(resource, id, changes, if_version)
             except NotFound:
+                pass
+            try:
                 shard, row = await self._search(resource, id, self._others(target))
+            except NotFound:  # moved onto its owner meanwhile, or on no shard at all
+                return await self.members[target].update(resource, id, changes, if_version)
         else:
             shard, row = await self._locate(resource, id)
             target = self.owner_of(resource, row)
@@ -101,12 +105,12 @@ class ShardedAdapter(CompositeAdapter):
         """Where the row is; then any copy a rebalance cut short left on another shard
         is removed too, so that a rerun cannot bring the row back."""
         if self._keyed_by_id(resource):
-            shard = self._owner_of_id(id)
+            target = self._owner_of_id(id)
             try:
-                await self.members[shard].delete(resource, id, if_version)
+                await self.members[target].delete(resource, id, if_version)
+                shard = target
             except NotFound:
-                shard, _ = await self._search(resource, id, self._others(shard))
-                await self.members[shard].delete(resource, id, if_version)
+                shard = await self._delete_elsewhere(resource, id, if_version, target)
         else:
             shard, _ = await self._locate(resource, id)
             await self.members[shard].delete(resource, id, if_version)
@@ -135,6 +139,21 @@ class ShardedAdapter(CompositeAdapter):
             raise failures[0]
         return replace(merged(pages, query.sort, query.offset, query.limit), missing=missing)
 
+    async def _delete_elsewhere(
+        self, resource: Resource, id: UUID, if_version: Collection[int] | None, target: str
+    ) -> str:
+        """Delete a row its owner `target` does not have: on the shard that has it, or on
+        the owner after all when a move took it there meanwhile (a move holds the row on
+        its old shard until the copy is in, so this delete waits for it, then finds the
+        row gone). The shard it was deleted on."""
+        try:
+            shard, _ = await self._search(resource, id, self._others(target))
+            await self.members[shard].delete(resource, id, if_version)
+            return shard
+        except NotFound:
+            await self.members[target].delete(resource, id, if_version)
+            return target
+
     def _keyed_by_id(self, resource: Resource) -> bool:
         return resource.shard_key == "id"
 
@@ -154,7 +173,11 @@ class ShardedAdapter(CompositeAdapter):
         try:
             return shard, await self.members[shard].get(resource, id)
         except NotFound:
+            pass
+        try:
             return await self._search(resource, id, self._others(shard))
+        except NotFound:  # moved onto its owner between the two looks, or on no shard
+            return shard, await self.members[shard].get(resource, id)
 
     async def _search(self, resource: Resource, id: UUID, names: Sequence[str]) -> tuple[str, Row]:
         """The row on any of `names`, asked at once; a copy on its owner first. NotFound

@@ -2,16 +2,20 @@
 
 The service moves a row it is about to write (so the write lands on the owner), and
 `python -m app shards rebalance` moves every row whose owner changed. Both move the
-same way, in two steps that can each be repeated: copy the row to the owner unless it
-is there already, then delete it from the old shard only if it still has the version
-that was copied. A move cut short between the steps leaves the row on both shards;
-the owner's copy is the one the service reads and writes, and the next move of the
-row finishes the job.
+same way: in one transaction on the old shard, delete the row there (only if it still
+has the version that was read), copy it to the owner, then commit.
+
+Deleting first, and holding the old shard's transaction open until the copy is in,
+is what keeps a concurrent delete from being undone: a client's delete of the row on
+the old shard waits for the move, then finds nothing there and deletes the owner's
+copy; a delete that came before the move leaves nothing to copy. A crash between the
+copy and the commit rolls the delete back and leaves the row on both shards; the
+owner's copy is the one the service reads and writes, a delete removes both, and the
+next move of the row finishes the job.
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
 from uuid import UUID
 
 from app.adapters.interface import DatabaseAdapter, Row
@@ -20,30 +24,37 @@ from app.models.resource import Resource
 
 
 async def move(resource: Resource, row: Row, source: DatabaseAdapter, target: DatabaseAdapter) -> bool:
-    """Move `row`, as read from `source`, to `target`. False when it was not moved
-    because it changed on `source` since it was read: it stays there, to be moved again."""
+    """Move `row`, as read from `source`, to `target`. True when it is no longer on
+    `source` (moved now, or already moved or deleted by someone else); False when it
+    changed on `source` since it was read: it stays there, to be moved again."""
+    try:
+        async with source.transaction():
+            await source.delete(resource, row["id"], [row["version"]])
+            await _copy(resource, row, target)
+    except NotFound:
+        return True
+    except PreconditionFailed:
+        return False
+    return True
+
+
+async def _copy(resource: Resource, row: Row, target: DatabaseAdapter) -> None:
+    """`row` on `target`, unless a copy as new or newer is there already (a move that
+    was cut short, then written to on the owner)."""
     id = row["id"]
     try:
         await target.insert(resource, row)
+        return
     except Conflict:
         copy = await _copy_on(target, resource, id)
-        if copy is None:
-            raise Conflict(
-                f"{resource.name} {id} cannot move to {target.name}: another row there has the same "
-                f"{' or '.join(resource.unique)}, which is unique only within one shard"
-            ) from None
-        if copy["version"] < row["version"]:  # written on the old shard since it was copied
-            await target.delete(resource, id, [copy["version"]])
-            await target.insert(resource, row)
-    try:
-        await source.delete(resource, id, [row["version"]])
-    except NotFound:
-        pass  # moved meanwhile by the service or another rebalance
-    except PreconditionFailed:  # changed on the old shard since it was read: take the copy back
-        with suppress(NotFound, PreconditionFailed):
-            await target.delete(resource, id, [row["version"]])
-        return False
-    return True
+    if copy is None:
+        raise Conflict(
+            f"{resource.name} {id} cannot move to {target.name}: another row there has the same "
+            f"{' or '.join(resource.unique)}, which is unique only within one shard"
+        )
+    if copy["version"] < row["version"]:  # copied before a later write on the old shard
+        await target.delete(resource, id, [copy["version"]])
+        await target.insert(resource, row)
 
 
 async def _copy_on(database: DatabaseAdapter, resource: Resource, id: UUID) -> Row | None:
