@@ -8,7 +8,7 @@ compares these values the same way, so a merge by Python's ordering is the datab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cmp_to_key
 from typing import Any
 
@@ -45,5 +45,17 @@ def merged(pages: Sequence[Page], sort: Sequence[SortKey], offset: int, limit: i
                 return -order if key.descending else order
         return 0
 
-    rows = sorted((row for page in pages for row in page.items), key=cmp_to_key(compare))
+    rows = sorted(_once(row for page in pages for row in page.items), key=cmp_to_key(compare))
     return Page(items=rows[offset : offset + limit], total=sum(page.total for page in pages))
+
+
+def _once(rows: Iterable[Row]) -> list[Row]:
+    """Each id once, its newest version: a row caught mid-move is on two shards. The
+    items stay exact (on its shard, every row ahead of one is ahead of it in the merge
+    too); only `total` counts it twice, as the shards do."""
+    seen: dict[Any, Row] = {}
+    for row in rows:
+        known = seen.get(row["id"])
+        if known is None or row.get("version", 0) > known.get("version", 0):
+            seen[row["id"]] = row
+    return list(seen.values())
