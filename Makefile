@@ -10,7 +10,7 @@ export DATABASES__products_db__DB_NAME ?= data/products.db
 export DATABASES__analytics_db__DB_TYPE ?= sqlite
 export DATABASES__analytics_db__DB_NAME ?= data/analytics.db
 
-.PHONY: run test lint format clean bench bench-smoke profile
+.PHONY: run test lint format clean bench bench-smoke bench-composites profile
 
 run: $(VENV)/.run
 	$(PY) -m app
@@ -35,6 +35,11 @@ bench: | $(PY)
 bench-smoke: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))
 	PYTHONPATH=$(CURDIR) $(PY) -m bench --smoke $(BENCH_ARGS)
+
+# What ?expand= and SHARDS cost (bench/README.md, "New features: expansion and shards"), ~5 minutes.
+bench-composites: | $(PY)
+	$(PY) -m pip install -q $$($(BENCH_EXTRA))
+	PYTHONPATH=$(CURDIR) $(PY) -m bench --plan composites $(BENCH_ARGS)
 
 profile: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))

@@ -8,8 +8,10 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from bench import composites, composites_report
 from bench.backends import BACKENDS
 from bench.environment import describe
 from bench.load import Load
@@ -18,17 +20,39 @@ from bench.run import Options, run
 from bench.variants import ROOT
 
 RESULTS = Path(__file__).parent / "results"
+PLANS = ("products", "composites")
 
 
-def parse(argv: list[str]) -> tuple[Options, Path | None, bool, str]:
+@dataclass(frozen=True)
+class Choices:
+    """What the command line chose besides the run's Options."""
+
+    out: Path | None
+    smoke: bool
+    note: str
+    plan: str
+    counts: tuple[int, int, int]  # the composites' (users, products, events)
+
+
+def parse(argv: list[str]) -> tuple[Options, Choices]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--plan",
+        choices=PLANS,
+        default=PLANS[0],
+        help="products: the service against hand-written baselines, per backend (make bench); "
+        "composites: ?expand= and SHARDS (make bench-composites). Default %(default)s",
+    )
     parser.add_argument("--smoke", action="store_true", help="about a second per workload, one run: for CI")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: %(default)s")
     parser.add_argument("--seconds", type=float, help="per run (default 5; smoke 1)")
     parser.add_argument("--warmup", type=float, help="seconds per variant and workload (default 2; smoke 0)")
     parser.add_argument("--runs", type=int, help="per variant and workload (default 3; smoke 1)")
     parser.add_argument(
-        "--seed", type=int, help="products per backend (default 10000, 1000 on SecantusDB; smoke 200)"
+        "--seed",
+        type=int,
+        help="products per backend (default 10000, 1000 on SecantusDB; smoke 200); "
+        "composites: events (default 5000; smoke 200)",
     )
     parser.add_argument("--pool-size", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
@@ -38,7 +62,10 @@ def parse(argv: list[str]) -> tuple[Options, Path | None, bool, str]:
         "--out", type=Path, help=f"default {RESULTS.relative_to(ROOT)}; smoke: a temporary one"
     )
     for backend in BACKENDS.values():
-        parser.add_argument(f"--{backend.key}-url", default=backend.default_url)
+        parser.add_argument(
+            f"--{backend.key}-url",
+            help=f"default {backend.default_url}; composites: {composites.DEFAULT_URLS[backend.key]}",
+        )
     args = parser.parse_args(argv)
     smoke = bool(args.smoke)
 
@@ -49,6 +76,10 @@ def parse(argv: list[str]) -> tuple[Options, Path | None, bool, str]:
     unknown = set(backends) - set(BACKENDS)
     if unknown:
         parser.error(f"unknown backend(s) {', '.join(sorted(unknown))}; known: {', '.join(BACKENDS)}")
+    given = {key: url for key in BACKENDS if (url := getattr(args, f"{key}_url"))}
+    counts = composites.SMOKE_COUNTS if smoke else composites.DEFAULT_COUNTS
+    if args.seed:
+        counts = (*counts[:2], args.seed)
     options = Options(
         backends=backends,
         seconds=pick(args.seconds, 5, 1),
@@ -57,14 +88,17 @@ def parse(argv: list[str]) -> tuple[Options, Path | None, bool, str]:
         seed=args.seed or (200 if smoke else None),
         pool_size=args.pool_size,
         load=Load(connections=args.connections, threads=args.threads),
-        urls={key: getattr(args, f"{key}_url") for key in BACKENDS},
+        urls=given
+        if args.plan == "composites"
+        else {key: given.get(key, b.default_url) for key, b in BACKENDS.items()},
     )
-    return options, args.out, smoke, args.note
+    return options, Choices(args.out, smoke, args.note, args.plan, counts)
 
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    options, out, smoke, note = parse(argv)
+    options, chosen = parse(argv)
+    composite = chosen.plan == "composites"
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is not installed (Debian: apt-get install wrk)")
     if (ROOT / ".env").exists():
@@ -73,11 +107,17 @@ def main(argv: list[str]) -> int:
         )
     environment = describe(ROOT)
     with tempfile.TemporaryDirectory(prefix="multidb-bench-") as scratch:
-        outcome = run(options, Path(scratch))
-        destination = out or (Path(scratch) / "results" if smoke else RESULTS)
+        if composite:
+            outcome = composites.run(options, Path(scratch), chosen.counts)
+        else:
+            outcome = run(options, Path(scratch))
+        destination = chosen.out or (Path(scratch) / "results" if chosen.smoke else RESULTS)
         environment["load average after the run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
-        write(outcome, options, environment, destination, note)
-        print((destination / "results.md").read_text())
+        if composite:
+            composites_report.write(outcome, options, environment, destination, chosen.note)
+        else:
+            write(outcome, options, environment, destination, chosen.note)
+        print((destination / ("composites.md" if composite else "results.md")).read_text())
     for problem in outcome.problems:
         print(f"bench: {problem}", file=sys.stderr)
     if not outcome.samples:

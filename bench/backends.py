@@ -44,7 +44,8 @@ class Backend:
     default_seed: int = 10_000
 
 
-def _settings(db_type: str, url: str) -> dict[str, str]:
+def database_settings(db_type: str, url: str, name: str = "products_db") -> dict[str, str]:
+    """The service's DATABASES__<name>__* values for the database `url` names."""
     parts = urlsplit(url)
     values = {
         "DB_TYPE": db_type,
@@ -56,10 +57,10 @@ def _settings(db_type: str, url: str) -> dict[str, str]:
         values["DB_USER"] = parts.username
     if parts.password:
         values["DB_PASSWORD"] = parts.password
-    return {f"DATABASES__products_db__{name}": value for name, value in values.items()}
+    return {f"DATABASES__{name}__{key}": value for key, value in values.items()}
 
 
-async def _recreate_postgres(url: str) -> str:
+async def recreate_postgres(url: str) -> str:
     import asyncpg
 
     parts = urlsplit(url)
@@ -76,10 +77,10 @@ async def _recreate_postgres(url: str) -> str:
 
 @contextmanager
 def postgres(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
-    version = asyncio.run(_recreate_postgres(url))
+    version = asyncio.run(recreate_postgres(url))
     environment = {"BENCH_DSN": url, "BENCH_POOL_SIZE": str(pool_size)}
     yield Target(
-        settings=_settings("postgres", url),
+        settings=database_settings("postgres", url),
         baselines=(
             Baseline(BASELINE, "bench.baseline.postgres", environment),
             Baseline(
@@ -90,7 +91,7 @@ def postgres(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
     )
 
 
-async def _recreate_mysql(url: str) -> str:
+async def recreate_mysql(url: str) -> str:
     import aiomysql
 
     parts = urlsplit(url)
@@ -109,27 +110,43 @@ async def _recreate_mysql(url: str) -> str:
     return f"MariaDB {version}" if "mariadb" in version.lower() else f"MySQL {version}"
 
 
-@contextmanager
-def mysql(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
-    version = asyncio.run(_recreate_mysql(url))
+def mysql_environment(url: str) -> dict[str, str]:
+    """The BENCH_MYSQL_* variables through which a baseline reaches the database `url` names."""
     parts = urlsplit(url)
-    environment = {
+    return {
         "BENCH_MYSQL_HOST": parts.hostname or "127.0.0.1",
         "BENCH_MYSQL_PORT": str(parts.port or 3306),
         "BENCH_MYSQL_USER": parts.username or "root",
         "BENCH_MYSQL_PASSWORD": parts.password or "",
         "BENCH_MYSQL_DB": parts.path.strip("/"),
-        "BENCH_POOL_SIZE": str(pool_size),
     }
-    yield Target(_settings("mysql", url), (Baseline(BASELINE, "bench.baseline.mysql", environment),), version)
+
+
+@contextmanager
+def mysql(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
+    version = asyncio.run(recreate_mysql(url))
+    environment = {**mysql_environment(url), "BENCH_POOL_SIZE": str(pool_size)}
+    yield Target(
+        database_settings("mysql", url), (Baseline(BASELINE, "bench.baseline.mysql", environment),), version
+    )
 
 
 @contextmanager
 def mongodb(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
     """`url` names a database on a running server; "secantus" starts a fresh SecantusDB."""
     if url != "secantus":
-        yield _mongodb_target(url, _recreate_mongodb(url), pool_size)
+        yield _mongodb_target(url, recreate_mongodb(url), pool_size)
         return
+    with secantus(workdir) as uri:
+        url = f"{uri}/multidb_bench"
+        recreate_mongodb(url)
+        yield _mongodb_target(url, f"SecantusDB {metadata.version('secantusdb')}", pool_size)
+
+
+@contextmanager
+def secantus(workdir: Path) -> Iterator[str]:
+    """A fresh SecantusDB in its own process, on empty storage in `workdir`: its URI, without
+    a trailing slash, until the block ends."""
     storage = workdir / "secantus"
     storage.mkdir()
     with (workdir / "secantus.log").open("ab") as log:
@@ -144,15 +161,13 @@ def mongodb(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
         uri = server.stdout.readline().decode().strip()
         if not uri:
             raise RuntimeError(f"SecantusDB did not start; see {workdir / 'secantus.log'}")
-        url = f"{uri.rstrip('/')}/multidb_bench"
-        _recreate_mongodb(url)
-        yield _mongodb_target(url, f"SecantusDB {metadata.version('secantusdb')}", pool_size)
+        yield uri.rstrip("/")
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
-def _recreate_mongodb(url: str) -> str:
+def recreate_mongodb(url: str) -> str:
     from pymongo import MongoClient
 
     client: MongoClient[dict[str, object]]
@@ -165,7 +180,9 @@ def _mongodb_target(url: str, version: str, pool_size: int) -> Target:
     database = urlsplit(url).path.strip("/")
     environment = {"BENCH_MONGODB_URL": url, "BENCH_MONGODB_DB": database, "BENCH_POOL_SIZE": str(pool_size)}
     return Target(
-        _settings("mongodb", url), (Baseline(BASELINE, "bench.baseline.mongodb", environment),), version
+        database_settings("mongodb", url),
+        (Baseline(BASELINE, "bench.baseline.mongodb", environment),),
+        version,
     )
 
 

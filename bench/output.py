@@ -39,18 +39,29 @@ def write(outcome: Outcome, options: Options, environment: dict[str, str], out: 
         seeded = outcome.seeded.get(backend, 0)
         title = f"## {backend} ({outcome.servers.get(backend, '?')}; {seeded:,} products seeded)"
         lines += [title, "", table(found, backend)]
-    lines += ["## Machine and versions", "", "| | |", "|---|---|"]
+    lines += machine_and_problems(outcome, environment)
+    (out / "results.md").write_text("\n".join(lines))
+    (out / "results.json").write_text(raw_json(outcome, options, environment))
+    if found:
+        draw(found, out / "results.png")
+
+
+def machine_and_problems(outcome: Outcome, environment: dict[str, str]) -> list[str]:
+    """The lines of results.md after the tables: the machine, the versions, the problems."""
+    lines = ["## Machine and versions", "", "| | |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in {**environment, **outcome.servers}.items()]
     lines += [f"| service imports `app` from | `{outcome.imported_app}` |", ""]
     if outcome.problems:
         lines += ["## Problems", "", *(f"- {problem}" for problem in outcome.problems), ""]
-    (out / "results.md").write_text("\n".join(lines))
+    return lines
+
+
+def raw_json(outcome: Outcome, options: Options, environment: dict[str, str]) -> str:
+    """Every run, with the options and the machine: results.json."""
     raw = {
         "options": {**asdict(options), "load": asdict(options.load)},
         "environment": {**environment, **outcome.servers, "imported_app": outcome.imported_app},
         "problems": outcome.problems,
         "samples": [asdict(sample) for sample in outcome.samples],
     }
-    (out / "results.json").write_text(json.dumps(raw, indent=1) + "\n")
-    if found:
-        draw(found, out / "results.png")
+    return json.dumps(raw, indent=1) + "\n"

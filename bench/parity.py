@@ -37,14 +37,30 @@ def masked(body: bytes, *values: str) -> bytes:
 
 def check_parity(service: Server, others: Sequence[Server], ids: Sequence[str]) -> list[str]:
     """What differs between the service's answers and each other server's, in one line each."""
-    problems = []
     reads = [
         f"/products/{ids[0]}",
         f"/products/{ids[-1]}",
         "/products?limit=20",
         "/products?limit=3&offset=7",
     ]
-    expected = {path: request(service, "GET", path) for path in reads}
+    problems = compare_reads(service, others, reads)
+    stamp = time.time_ns()
+    writes = {
+        server.name: _writes(server, f"parity-{index}-{stamp}", ids[1])
+        for index, server in enumerate([service, *others])
+    }
+    for server in others:
+        for (what, ours), (_, theirs) in zip(writes[service.name], writes[server.name], strict=True):
+            if theirs != ours:
+                problems.append(f"{server.name}: {what} gave {theirs!r}, the service {ours!r}")
+    return problems
+
+
+def compare_reads(service: Server, others: Sequence[Server], paths: Sequence[str]) -> list[str]:
+    """What differs between the service's answers to GET `paths` (each must be a 200) and
+    each other server's, byte for byte, in one line each."""
+    problems = []
+    expected = {path: request(service, "GET", path) for path in paths}
     for path, answer in expected.items():
         if answer[0] != 200:
             problems.append(f"{service.name}: GET {path} answered {answer[0]}: {answer[2][:300]!r}")
@@ -55,15 +71,6 @@ def check_parity(service: Server, others: Sequence[Server], ids: Sequence[str]) 
                 problems.append(
                     f"{server.name}: GET {path} gave {got[2][:300]!r}, the service {answer[2][:300]!r}"
                 )
-    stamp = time.time_ns()
-    writes = {
-        server.name: _writes(server, f"parity-{index}-{stamp}", ids[1])
-        for index, server in enumerate([service, *others])
-    }
-    for server in others:
-        for (what, ours), (_, theirs) in zip(writes[service.name], writes[server.name], strict=True):
-            if theirs != ours:
-                problems.append(f"{server.name}: {what} gave {theirs!r}, the service {ours!r}")
     return problems
 
 

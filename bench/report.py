@@ -32,7 +32,7 @@ class Row:
     failed: int
 
 
-def _ratio(mine: Sequence[Sample], theirs: Sequence[Sample], field: str) -> float | None:
+def ratio(mine: Sequence[Sample], theirs: Sequence[Sample], field: str) -> float | None:
     """The median over rounds of mine/theirs, pairing the runs of the same round."""
     by_round = {sample.round: getattr(sample, field) for sample in theirs}
     ratios = [getattr(s, field) / by_round[s.round] for s in mine if by_round.get(s.round)]
@@ -68,9 +68,9 @@ def rows(samples: Sequence[Sample]) -> list[Row]:
                         p99_ms=median(sample.p99_ms for sample in mine),
                         peak_rss_mib=median(sample.peak_rss for sample in mine) / 2**20,
                         cpu_us_per_request=median(sample.cpu_us_per_request for sample in mine),
-                        rps_to_baseline=_ratio(mine, baseline, "requests_per_s"),
-                        p99_to_baseline=_ratio(mine, baseline, "p99_ms"),
-                        rps_to_per_request=_ratio(mine, per_request, "requests_per_s"),
+                        rps_to_baseline=ratio(mine, baseline, "requests_per_s"),
+                        p99_to_baseline=ratio(mine, baseline, "p99_ms"),
+                        rps_to_per_request=ratio(mine, per_request, "requests_per_s"),
                         failed=sum(sample.failed for sample in mine),
                     )
                 )

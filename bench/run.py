@@ -125,16 +125,25 @@ def prepared(backend: Backend, options: Options, workdir: Path) -> Iterator[Prep
 def started(ready: Prepared, problems: list[str], only: Sequence[str] = ()) -> Iterator[list[Server]]:
     """The backend's servers (those named in `only`, or all), started; a server that does not
     start is a problem, and the others carry on."""
+    chosen = servers(ready.target, ready.environment, ready.workdir, ready.backend.key)
+    with started_servers(
+        ready.backend.name, [s for s in chosen if not only or s.name in only], problems
+    ) as up:
+        yield up
+
+
+@contextmanager
+def started_servers(group: str, chosen: Sequence[Server], problems: list[str]) -> Iterator[list[Server]]:
+    """`chosen`, started one after the other, and stopped at the end; a server that does not
+    start is a problem, and the others carry on."""
     running: list[Server] = []
     try:
-        for server in servers(ready.target, ready.environment, ready.workdir, ready.backend.key):
-            if only and server.name not in only:
-                continue
+        for server in chosen:
             try:
                 server.start()
                 running.append(server)
             except StartFailed as error:
-                problems.append(f"{ready.backend.name}: {error}")
+                problems.append(f"{group}: {error}")
         yield running
     finally:
         for server in running:
@@ -155,6 +164,14 @@ def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outc
             _measure_workload(backend, workload, running, options, ready.ids_file, outcome)
 
 
+@dataclass(frozen=True)
+class Contender:
+    """One workload on one server: what one run of a round measures."""
+
+    workload: Workload
+    server: Server
+
+
 def _measure_workload(
     backend: Backend,
     workload: Workload,
@@ -163,20 +180,36 @@ def _measure_workload(
     ids_file: Path,
     outcome: Outcome,
 ) -> None:
+    contenders = [Contender(workload, server) for server in running]
+    measure_in_turn(backend.name, contenders, options, ids_file, outcome)
+
+
+def measure_in_turn(
+    group: str,
+    contenders: Sequence[Contender],
+    options: Options,
+    ids_file: Path,
+    outcome: Outcome,
+    settle_path: str = SETTLE_PATH,
+) -> None:
+    """A warm-up of each contender, then `options.runs` rounds of one run each, in turn
+    (A B C, A B C, ...), so that the runs of one round are adjacent in time."""
     if options.warmup > 0:
-        for server in running:
-            logger.info("%s %s: warming up %s", backend.name, workload.name, server.name)
+        for contender in contenders:
+            workload, server = contender.workload, contender.server
+            logger.info("%s %s: warming up %s", group, workload.name, server.name)
             warm = run_wrk(server.url, workload, options.load, options.warmup, wrk_args(workload, ids_file))
             if warm.failed:
-                server.settle(SETTLE_PATH)
+                server.settle(settle_path)
     for round in range(1, options.runs + 1):
-        for server in running:
-            where = f"{backend.name} {workload.name} {server.name} run {round}"
+        for contender in contenders:
+            workload, server = contender.workload, contender.server
+            where = f"{group} {workload.name} {server.name} run {round}"
             if not server.alive():
                 outcome.problems.append(f"{where}: the server is gone:\n{server.log_tail()}")
                 continue
             try:
-                sample = measure(server, workload, options, ids_file, round, backend.name)
+                sample = measure(server, workload, options, ids_file, round, group)
             except WrkError as error:
                 outcome.problems.append(f"{where}: {error}")
                 continue
@@ -191,7 +224,7 @@ def _measure_workload(
             )
             if sample.failed:
                 outcome.problems.append(f"{where}: {sample.failed} of {sample.requests} requests failed")
-                server.settle(SETTLE_PATH)
+                server.settle(settle_path)
 
 
 def run(options: Options, workdir: Path) -> Outcome:

@@ -127,5 +127,8 @@ class Server:
 
 def clean_environment() -> dict[str, str]:
     """This process's environment without anything the service would read as its settings."""
-    prefixes = ("DB_", "DATABASES", "HOST", "PORT", "LOG_LEVEL", "HEALTH_TIMEOUT", "RETRY_AFTER", "BENCH_")
+    prefixes = (
+        *("DB_", "DATABASES", "SHARDS", "TENANT", "HOST", "PORT"),
+        *("LOG_LEVEL", "HEALTH_TIMEOUT", "RETRY_AFTER", "BENCH_"),
+    )
     return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}

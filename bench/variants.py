@@ -34,34 +34,41 @@ def service_environment(target: Target, workdir: Path, pool_size: int) -> dict[s
 
 
 def servers(target: Target, service: dict[str, str], workdir: Path, backend: str) -> list[Server]:
-    port = free_port()
-    found = [
-        Server(
-            name=SERVICE,
-            command=(sys.executable, "-m", "app"),
-            environment={**service, "HOST": "127.0.0.1", "PORT": str(port)},
-            port=port,
-            log=workdir / f"{backend}-service.log",
-            cwd=ROOT,
-        )
-    ]
+    found = [service_server(SERVICE, service, workdir / f"{backend}-service.log")]
     for baseline in target.baselines:
-        port = free_port()
-        command = (
-            *(sys.executable, "-m", "uvicorn", "--factory", f"{baseline.module}:create_app"),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-        )
-        found.append(
-            Server(
-                name=baseline.variant,
-                command=command,
-                environment={**python_environment(), **baseline.environment},
-                port=port,
-                log=workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log",
-                cwd=ROOT,
-            )
-        )
+        log = workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log"
+        found.append(baseline_server(baseline.variant, baseline.module, baseline.environment, log))
     return found
+
+
+def service_server(name: str, environment: dict[str, str], log: Path) -> Server:
+    """The service as `python -m app` runs it, with `environment`, on a free port."""
+    port = free_port()
+    return Server(
+        name=name,
+        command=(sys.executable, "-m", "app"),
+        environment={**environment, "HOST": "127.0.0.1", "PORT": str(port)},
+        port=port,
+        log=log,
+        cwd=ROOT,
+    )
+
+
+def baseline_server(name: str, module: str, environment: dict[str, str], log: Path) -> Server:
+    """A hand-written app, `<module>:create_app` under one uvicorn worker, on a free port."""
+    port = free_port()
+    command = (
+        *(sys.executable, "-m", "uvicorn", "--factory", f"{module}:create_app"),
+        *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+    )
+    return Server(
+        name=name,
+        command=command,
+        environment={**python_environment(), **environment},
+        port=port,
+        log=log,
+        cwd=ROOT,
+    )
 
 
 def imported_app(environment: dict[str, str]) -> str:

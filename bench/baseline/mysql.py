@@ -95,9 +95,10 @@ class MySQLStore:
         await self._pool.wait_closed()
 
 
-async def open_pooled() -> Store:
+async def open_pool() -> Any:
+    """An aiomysql pool of BENCH_POOL_SIZE connections to the database BENCH_MYSQL_* name."""
     size = int(os.environ.get("BENCH_POOL_SIZE", "10"))
-    pool = await aiomysql.create_pool(
+    return await aiomysql.create_pool(
         host=os.environ["BENCH_MYSQL_HOST"],
         port=int(os.environ["BENCH_MYSQL_PORT"]),
         user=os.environ["BENCH_MYSQL_USER"],
@@ -108,7 +109,10 @@ async def open_pooled() -> Store:
         autocommit=True,
         charset="utf8mb4",
     )
-    return MySQLStore(pool)
+
+
+async def open_pooled() -> Store:
+    return MySQLStore(await open_pool())
 
 
 def create_app() -> FastAPI:

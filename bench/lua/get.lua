@@ -1,6 +1,8 @@
--- GET /products/{id}, the id drawn at random among the seeded ones.
+-- GET <path>/{id}, the path the URL names (/products, /events), the id drawn at random
+-- among the seeded ones.
 -- Arguments: the file of ids (one a line), a number that seeds the draw.
 local ids = {}
+local prefix
 
 function setup(thread)
   thread_count = (thread_count or 0) + 1
@@ -8,6 +10,7 @@ function setup(thread)
 end
 
 function init(args)
+  prefix = wrk.path
   for line in io.lines(args[1]) do
     ids[#ids + 1] = line
   end
@@ -15,5 +18,5 @@ function init(args)
 end
 
 function request()
-  return wrk.format("GET", "/products/" .. ids[math.random(#ids)])
+  return wrk.format("GET", prefix .. "/" .. ids[math.random(#ids)])
 end
