@@ -10,10 +10,9 @@ import asyncio
 import subprocess
 import sys
 from collections.abc import Mapping
-from decimal import Decimal
 from pathlib import Path
 
-from bench.seed import CONCURRENCY
+from bench.seed import CONCURRENCY, seeded_product
 
 
 def seed(
@@ -29,7 +28,6 @@ def seed(
 async def _seed(users: int, products: int, events: int, copy_to: str) -> list[str]:
     from app.main import create_app
     from app.models.events import EVENTS, EventCreate
-    from app.models.products import ProductCreate
     from app.models.users import UserCreate
 
     app = create_app()
@@ -42,14 +40,8 @@ async def _seed(users: int, products: int, events: int, copy_to: str) -> list[st
             return str((await container.users().create(user))["id"])
 
     async def create_product(number: int) -> str:
-        product = ProductCreate(
-            sku=f"seed-{number:07d}",
-            name=f"Seeded product {number}",
-            price=Decimal(number % 100_000).scaleb(-2),
-            stock=number % 1000,
-        )
         async with slots:
-            return str((await container.products().create(product))["id"])
+            return str((await container.products().create(seeded_product(number)))["id"])
 
     async with app.router.lifespan_context(app):
         user_ids = await asyncio.gather(*(create_user(number) for number in range(users)))

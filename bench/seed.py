@@ -9,8 +9,24 @@ import sys
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.models.products import ProductCreate
 
 CONCURRENCY = 10
+
+
+def seeded_product(number: int) -> ProductCreate:
+    """The `number`th seeded product: a unique sku, and a price and stock that vary."""
+    from app.models.products import ProductCreate
+
+    return ProductCreate(
+        sku=f"seed-{number:07d}",
+        name=f"Seeded product {number}",
+        price=Decimal(number % 100_000).scaleb(-2),
+        stock=number % 1000,
+    )
 
 
 def seed(environment: Mapping[str, str], cwd: Path, count: int, ids_file: Path) -> list[str]:
@@ -22,21 +38,14 @@ def seed(environment: Mapping[str, str], cwd: Path, count: int, ids_file: Path) 
 
 async def _seed(count: int) -> list[str]:
     from app.main import create_app
-    from app.models.products import ProductCreate
 
     app = create_app()
     container = app.state.container
     slots = asyncio.Semaphore(CONCURRENCY)
 
     async def create(number: int) -> str:
-        product = ProductCreate(
-            sku=f"seed-{number:07d}",
-            name=f"Seeded product {number}",
-            price=Decimal(number % 100_000).scaleb(-2),
-            stock=number % 1000,
-        )
         async with slots:
-            row = await container.products().create(product)
+            row = await container.products().create(seeded_product(number))
         return str(row["id"])
 
     async with app.router.lifespan_context(app):
