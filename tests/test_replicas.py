@@ -76,14 +76,22 @@ async def replicated(client: httpx.AsyncClient, id: str) -> None:
     was up before and after was its own (a replica that fails a read is marked down), so
     a replica's first lag of 0, measured before it replayed anything, cannot fool this."""
 
-    async def caught_up() -> bool:
-        if (await replica(client))["status"] != "up":
-            return False
-        found = (await untokened(client, f"/products/{id}")).status_code == 200
-        state = await replica(client)
-        return bool(found and state["status"] == "up" and state["lag_ms"] == 0)
+    seen: list[Any] = []
 
-    await until(caught_up, f"product {id} on the replica")
+    async def caught_up() -> bool:
+        before = await replica(client)
+        seen[:] = [before]
+        if before["status"] != "up":
+            return False
+        read = (await untokened(client, f"/products/{id}")).status_code
+        after = await replica(client)
+        seen[:] = [before, read, after]
+        return bool(read == 200 and after["status"] == "up" and after["lag_ms"] == 0)
+
+    try:
+        await until(caught_up, f"product {id} on the replica")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; last seen (replica, read, replica): {seen}") from None
 
 
 async def test_reads_are_served_by_the_replica_and_writes_never(pair: Pair) -> None:
@@ -189,6 +197,8 @@ async def test_a_replica_killed_under_load_costs_no_failed_request(pair: Pair) -
             return bool((await replica(client))["status"] == "up")
 
         await until(rejoined, "the restarted replica back in rotation")
+        # and replicating again, so that the tests after this one start from a working pair
+        await replicated(client, (await create(client, f"after-restart-{type(pair).__name__}")).json()["id"])
 
 
 async def test_an_expansion_reads_the_replica_under_the_same_read_your_writes_rule(pair: Pair) -> None:
