@@ -22,7 +22,8 @@ def named_databases(settings: Settings, bound: Iterable[str]) -> containers.Dyna
     for name, config in configs.items():
         DatabaseAdapterFactory.get_adapter(config.DB_TYPE)  # a missing driver is a startup error
         databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, config))
-    fallbacks = sorted(set(bound) - set(configs))
+    composites = {*settings.SHARDS, *settings.TENANT_SELECTED}
+    fallbacks = sorted(set(bound) - set(configs) - composites)
     if fallbacks and settings.DATABASES_STRICT:
         missing = ", ".join(f"DATABASES__{name}__DB_TYPE" for name in fallbacks)
         raise ConfigurationError(f"DATABASES_STRICT=true and {missing} not set")

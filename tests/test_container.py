@@ -132,3 +132,20 @@ async def test_a_controller_built_without_a_database_uses_the_primary(tmp_path: 
 
     assert controller.db_adapter is built.databases.default()
     assert controller.model_name == "users"
+
+
+def test_strict_databases_take_a_sharded_or_tenant_selected_name_as_configured() -> None:
+    members = {name: {"DB_TYPE": "memory"} for name in ("products_db", "events_0", "events_1", "acme_db")}
+    config = settings(
+        DB_TYPE="memory",
+        DATABASES=members,
+        DATABASES_STRICT=True,
+        SHARDS={"analytics_db": "events_0,events_1"},
+        TENANTS={"acme": "acme_db"},
+        TENANT_SELECTED="users_db",
+    )
+
+    built = container(config)
+
+    assert set(built.databases.analytics_db().members) == {"events_0", "events_1"}
+    assert set(built.databases.users_db().members) == {"acme"}
