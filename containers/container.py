@@ -24,6 +24,7 @@ class Container(containers.DeclarativeContainer):
     wiring_config = containers.WiringConfiguration(
         modules=[
             "app.api.crud",
+            "app.api.expansion",
             "app.api.dependencies.db",
             "app.api.routes.health",
             "app.controllers.base",

@@ -19,7 +19,6 @@ from app.api.dependencies.container import Provided
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
 from app.controllers.base import BaseController
-from app.controllers.expansion import Expander
 from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
@@ -35,7 +34,6 @@ IfMatch = Annotated[
     str | None,
     Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
 ]
-Expanding = Annotated[Expander, Depends(Provided["expander"])]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -90,12 +88,11 @@ def create_standard_routes(
         params: Annotated[ListParams, Query()],
         response: Response,
         controller: Controller,
-        expander: Expanding,
     ) -> Any:
         page = await controller.list(params)
         if page.missing:
             response.headers["X-Partial-Results"] = f"missing={','.join(page.missing)}"
-        await expand(expander, resource, page.items, params, response)
+        await expand(resource, page.items, params, response)
         return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
 
     @router.get(
@@ -111,10 +108,9 @@ def create_standard_routes(
         params: Annotated[ExpandParams, Query()],
         response: Response,
         controller: Controller,
-        expander: Expanding,
     ) -> Any:
         row = await controller.get(id)
-        await expand(expander, resource, [row], params, response)
+        await expand(resource, [row], params, response)
         return set_etag(response, row)
 
     @router.put(

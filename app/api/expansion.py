@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from dependency_injector.wiring import Provide, inject
 from fastapi import Response
 
 from app.adapters.interface import Row
@@ -25,14 +26,25 @@ def expand_failed_header(resource: Resource) -> dict[str, Any]:
     return {EXPAND_FAILED: {"description": description, "schema": {"type": "string"}}}
 
 
-async def expand(
-    expander: Expander, resource: Resource, rows: Sequence[Row], params: Any, response: Response
-) -> None:
+async def expand(resource: Resource, rows: Sequence[Row], params: Any, response: Response) -> None:
     """Embed the relations `params.expand` names (parsed and checked by the resource's
-    params model) in `rows`, and name those that could not be loaded in a header."""
+    params model) in `rows`, and name those that could not be loaded in a header. The
+    expander is asked of the container only then: a read that expands nothing pays
+    nothing for it."""
     names = getattr(params, "expand", None)
     if not names:
         return
-    failed = await expander.expand(resource, rows, names, strict=params.expand_strict)
+    failed = await _expanded(resource, rows, names, params.expand_strict)
     if failed:
         response.headers[EXPAND_FAILED] = ",".join(failed)
+
+
+@inject
+async def _expanded(
+    resource: Resource,
+    rows: Sequence[Row],
+    names: Sequence[str],
+    strict: bool,
+    expander: Expander = Provide["expander"],
+) -> tuple[str, ...]:
+    return await expander.expand(resource, rows, names, strict=strict)
