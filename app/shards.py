@@ -13,7 +13,7 @@ from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.sharding.rebalance import Batch, rebalance
 from app.errors import DomainError
 from containers import Container
-from containers.databases import bindings
+from containers.databases import bindings, placements
 from settings import ConfigurationError
 
 
@@ -57,12 +57,13 @@ async def _run(container: Any, database: str | None, batch_size: int) -> int:
         if batch.moved or batch.refused:
             print(batch.describe(), flush=True)
 
+    stored = {id(placement.adapter): placement.resources for placement in placements(container)}
     for name in names:
         sharded: ShardedAdapter = getattr(container.databases, name)()
         resources = [binding.resource for binding in bindings(container) if binding.database == name]
         members = list(sharded.members.values())
         for member in members:
-            member.resources = tuple(resources)
+            member.resources = tuple(stored[id(member)])
             await member.connect()
         try:
             for member in members:  # a new shard must have the tables before rows move in

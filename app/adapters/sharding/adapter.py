@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from app.adapters.composite import CompositeAdapter
@@ -29,9 +29,6 @@ T = TypeVar("T")
 
 class ShardedAdapter(CompositeAdapter):
     db_type: ClassVar[str] = "sharded"
-
-    def __init__(self, name: str, shards: Mapping[str, DatabaseAdapter]) -> None:
-        super().__init__(name, shards)
 
     def owner_of(self, resource: Resource, row: Row) -> str:
         """The shard that owns `row`. A row whose shard key is null is placed by its id."""
@@ -114,7 +111,9 @@ class ShardedAdapter(CompositeAdapter):
         else:
             shard, _ = await self._locate(resource, id)
             await self.members[shard].delete(resource, id, if_version)
-        await self._each(self._others(shard), lambda member: self._delete_copy(member, resource, id))
+        await asyncio.gather(
+            *(self._delete_copy(self.members[name], resource, id) for name in self._others(shard))
+        )
 
     async def list(self, resource: Resource, query: ListQuery) -> Page:
         key = query.filters.get(resource.shard_key)
@@ -206,9 +205,6 @@ class ShardedAdapter(CompositeAdapter):
         for answer in answers:
             found |= answer
         return found
-
-    async def _each(self, names: Iterable[str], call: Callable[[DatabaseAdapter], Awaitable[Any]]) -> None:
-        await asyncio.gather(*(call(self.members[name]) for name in names))
 
     @staticmethod
     async def _delete_copy(member: DatabaseAdapter, resource: Resource, id: UUID) -> None:
