@@ -10,7 +10,7 @@ from statistics import median
 
 from bench.backends import BASELINE, SERVICE
 from bench.composites import EXPAND, EXPANSION, LIST, ONE_DATABASE, SHARDED, SHARDING
-from bench.output import NOTE, machine_and_problems, raw_json
+from bench.output import heading, machine_and_problems, raw_json
 from bench.report import ratio
 from bench.run import Options, Outcome, Sample
 
@@ -100,21 +100,8 @@ def table(section: Section, samples: Sequence[Sample]) -> str:
 def write(outcome: Outcome, options: Options, environment: dict[str, str], out: Path, note: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     seeded = ", ".join(f"{count:,} {name}" for name, count in outcome.seeded.items())
-    lines = ["# multidb benchmark: expansion and shards", ""]
-    if note:
-        lines += [note, ""]
-    lines += [
-        NOTE.format(
-            runs=options.runs,
-            seconds=options.seconds,
-            warmup=options.warmup,
-            threads=options.load.threads,
-            connections=options.load.connections,
-            pool=options.pool_size,
-        ),
-        f"Seeded through the service's controllers: {seeded or 'nothing'}.",
-        "",
-    ]
+    lines = heading("multidb benchmark: expansion and shards", options, note)
+    lines += [f"Seeded through the service's controllers: {seeded or 'nothing'}.", ""]
     for section in SECTIONS:
         if any(sample.backend == section.group for sample in outcome.samples):
             lines += [f"## {section.title}", "", table(section, outcome.samples)]

@@ -22,19 +22,7 @@ CPU is the server process's user + system time per request (the database's is no
 def write(outcome: Outcome, options: Options, environment: dict[str, str], out: Path, note: str = "") -> None:
     out.mkdir(parents=True, exist_ok=True)
     found = rows(outcome.samples)
-    lines = ["# multidb benchmark results", ""]
-    if note:
-        lines += [note, ""]
-    lines += [
-        NOTE.format(
-            runs=options.runs,
-            seconds=options.seconds,
-            warmup=options.warmup,
-            threads=options.load.threads,
-            connections=options.load.connections,
-            pool=options.pool_size,
-        )
-    ]
+    lines = heading("multidb benchmark results", options, note)
     for backend in dict.fromkeys(row.backend for row in found):
         seeded = outcome.seeded.get(backend, 0)
         title = f"## {backend} ({outcome.servers.get(backend, '?')}; {seeded:,} products seeded)"
@@ -44,6 +32,24 @@ def write(outcome: Outcome, options: Options, environment: dict[str, str], out: 
     (out / "results.json").write_text(raw_json(outcome, options, environment))
     if found:
         draw(found, out / "results.png")
+
+
+def heading(title: str, options: Options, note: str = "") -> list[str]:
+    """The first lines of a results file: its title, the run's note, how it was measured."""
+    lines = [f"# {title}", ""]
+    if note:
+        lines += [note, ""]
+    return [
+        *lines,
+        NOTE.format(
+            runs=options.runs,
+            seconds=options.seconds,
+            warmup=options.warmup,
+            threads=options.load.threads,
+            connections=options.load.connections,
+            pool=options.pool_size,
+        ),
+    ]
 
 
 def machine_and_problems(outcome: Outcome, environment: dict[str, str]) -> list[str]:
