@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
+from app.adapters import failures
 from app.errors import DomainError, NotFound, PreconditionFailed, Unavailable
 from app.models.base import SortKey
 from app.models.resource import Resource
@@ -66,6 +67,8 @@ class DatabaseAdapter(ABC):
         self._schema_checked_at = 0.0
         self._schema_lock = asyncio.Lock()
         self._unit_of_work: ContextVar[Any] = ContextVar(f"unit_of_work_{name}_{id(self)}", default=None)
+        # Why the database last failed to answer, in plain words, for /health; None once it answers.
+        self.failure: str | None = None
 
     @abstractmethod
     async def connect(self) -> None:
@@ -98,6 +101,7 @@ class DatabaseAdapter(ABC):
     async def ping(self) -> None:
         async with self._bounded():
             await self._ping()
+        self.failure = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -211,10 +215,17 @@ class DatabaseAdapter(ABC):
         logger.warning(
             "database %s (%s) is unavailable: %s%s", self.name, self.config.describe(), reason, said
         )
+        self.failure = reason
         return Unavailable(self.name, reason)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
-        """The domain error for a driver error; the error itself when it is a bug."""
+        """The domain error for a driver error; the error itself when it is a bug.
+        Backends translate what means "the request is at fault" (a duplicate, a refused
+        value) first, then leave the rest to this: any error that a driver raised, on any
+        path (connect, execute, fetch, commit, rollback, the connection's return to its
+        pool), is the database failing to answer."""
+        if failures.from_driver(error):
+            return self._unavailable(failures.reason(error), error)
         return error
 
     @abstractmethod

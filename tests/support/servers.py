@@ -18,6 +18,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -34,10 +35,10 @@ class ServerUnavailable(Exception):
 
 
 class Server(ABC):
-    system_user: str
+    system_user: str | None  # None: the tests' own user
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix=f"multidb-{self.system_user}-"))
+        self.root = Path(tempfile.mkdtemp(prefix=f"multidb-{self.system_user or 'server'}-"))
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self._user = self.system_user if os.geteuid() == 0 else None
@@ -311,3 +312,46 @@ class MariaDBServer(Server):
         finally:
             await admin.ensure_closed()
         return int(count)
+
+
+class SecantusServer(Server):
+    """The MongoDB-wire server secantusdb, as a process of its own (so that it can be
+    killed), keeping its data in the server's directory across restarts. With `auth`,
+    every command but the handshake needs a user (see `add_user`)."""
+
+    system_user = None
+    database = "multidb_test"
+
+    def __init__(self, auth: bool = False) -> None:
+        super().__init__()
+        self.auth = auth
+        try:
+            import secantus  # noqa: F401
+        except ImportError as error:
+            raise ServerUnavailable("secantusdb is not installed") from error
+
+    def _command(self) -> list[str]:
+        return [
+            *(sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(self.port)),
+            *("--storage-path", str(self.root / "data"), "--log-level", "WARNING"),
+            *(["--auth"] if self.auth else []),
+        ]
+
+    @property
+    def url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    async def _answers(self) -> bool:
+        from pymongo import AsyncMongoClient
+        from pymongo.errors import PyMongoError
+
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            self.url, serverSelectionTimeoutMS=1000, connectTimeoutMS=1000
+        )
+        try:
+            await client.admin.command("ping")
+        except PyMongoError:
+            return False
+        finally:
+            await client.close()
+        return True

@@ -119,3 +119,35 @@ async def column_values(config: DatabaseConfig, table: str, column: str) -> list
         return [document.get(column) for document in client[str(config.DB_NAME)][table].find()]
     finally:
         client.close()
+
+
+async def product_stocks(backend: str, url: str, ids: list[UUID], database: str | None = None) -> dict[UUID, int]:
+    """The stock of each of these products that the database holds, by id."""
+    if backend == "postgres":
+        parsed = make_url(url)
+        connection = await asyncpg.connect(
+            host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
+        )
+        try:
+            rows = await connection.fetch("SELECT id, stock FROM products WHERE id = ANY($1::uuid[])", ids)
+        finally:
+            await connection.close()
+        return {row["id"]: int(row["stock"]) for row in rows}
+    if backend == "mysql":
+        parsed = make_url(url)
+        mysql = pymysql.connect(
+            host=parsed.host, port=parsed.port or 3306, user=parsed.username, database=parsed.database
+        )
+        try:
+            with mysql.cursor() as cursor:
+                cursor.execute("SELECT id, stock FROM products WHERE id IN %s", ([id.hex for id in ids],))
+                return {UUID(row[0]): int(row[1]) for row in cursor.fetchall()}
+        finally:
+            mysql.close()
+    assert backend == "mongodb", backend
+    client: MongoClient[dict[str, object]] = MongoClient(url, uuidRepresentation="standard")
+    try:
+        found = client[str(database)]["products"].find({"_id": {"$in": ids}}, {"stock": 1})
+        return {document["_id"]: int(document["stock"]) for document in found}  # type: ignore[misc, call-overload]
+    finally:
+        client.close()

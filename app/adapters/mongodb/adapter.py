@@ -18,7 +18,7 @@ from bson.timestamp import Timestamp
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app import consistency
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
@@ -28,12 +28,9 @@ from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 from settings.urls import mask_url
 
-# Server error codes that mean "cannot serve you now" rather than "bad request":
-# auth failed, unauthorized, interrupted at shutdown, not primary, host unreachable.
 _RETRIES = 100  # a write conflict is retried this often; QUERY_TIMEOUT bounds it too
+_TRANSIENT = "TransientTransactionError"
 T = TypeVar("T")
-
-_UNAVAILABLE_CODES = {6, 7, 13, 18, 89, 91, 189, 10107, 11600, 11602, 13435}
 
 
 class _DecimalCodec(TypeCodec):
@@ -130,8 +127,10 @@ class MongoAdapter(DatabaseAdapter):
             try:
                 return await super().atomically(work)
             except PyMongoError as error:
-                if not error.has_error_label("TransientTransactionError") or attempt >= _RETRIES:
+                if not error.has_error_label(_TRANSIENT):
                     raise
+                if attempt >= _RETRIES:
+                    raise self._unavailable("a write conflict went on after every retry", error) from error
             await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
         raise AssertionError("unreachable")
 
@@ -214,11 +213,9 @@ class MongoAdapter(DatabaseAdapter):
         # the models should have refused it.
         if isinstance(error, InvalidDocument | OverflowError):
             return Invalid(f"database {self.name!r} refused a value of the request")
-        if isinstance(error, ConnectionFailure) or (
-            isinstance(error, OperationFailure) and error.code in _UNAVAILABLE_CODES
-        ):
-            return self._unavailable(type(error).__name__, error)
-        return error
+        if isinstance(error, PyMongoError) and error.has_error_label(_TRANSIENT):
+            return error  # `atomically` runs the work again
+        return super()._translate(error, resource)
 
 
 def _position(time: Timestamp) -> str:

@@ -11,13 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
+from app.adapters.sql.pooling import return_connections_whatever_happens
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 
-# Errors that say the database could not be reached or could not answer, as opposed
-# to errors in what was asked of it.
-_UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError)
 # Ids per `IN (...)`: well under every dialect's limit on bound parameters (SQL Server's
 # is 2100), so a larger batch is several statements on one connection.
 IDS_PER_STATEMENT = 1000
@@ -38,6 +36,7 @@ class SQLAdapter(DatabaseAdapter):
         # Reads outside a unit of work need no transaction: BEGIN and ROLLBACK around a
         # lone SELECT are two round trips for nothing. Same pool, autocommit mode.
         self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        return_connections_whatever_happens(self._engine.dialect)
         if url.get_backend_name() == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
 
@@ -167,12 +166,7 @@ class SQLAdapter(DatabaseAdapter):
             return Invalid(f"database {self.name!r} refused a value of the request")
         if isinstance(error, exc.TimeoutError):
             return self._unavailable(f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s")
-        if isinstance(error, _UNAVAILABLE) or (
-            isinstance(error, exc.DBAPIError) and error.connection_invalidated
-        ):
-            cause = getattr(error, "orig", None) or error
-            return self._unavailable(type(cause).__name__, cause)
-        return error
+        return super()._translate(error, resource)
 
 
 def _refused_value(error: Exception) -> bool:
