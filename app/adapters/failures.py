@@ -49,8 +49,10 @@ def reason(error: BaseException) -> str:
     cause = _cause(error)
     text = " ".join(str(cause).split())
     lowered = text.lower()
-    if isinstance(cause, socket.gaierror) or "name or service not known" in lowered or (
-        "nodename nor servname" in lowered or "temporary failure in name resolution" in lowered
+    if (
+        isinstance(cause, socket.gaierror)
+        or "name or service not known" in lowered
+        or ("nodename nor servname" in lowered or "temporary failure in name resolution" in lowered)
     ):
         host = _quoted(text, ("host", "server on")) or ""
         return f"host {host} not found".replace("  ", " ") if host else "host not found"

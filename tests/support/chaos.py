@@ -40,6 +40,10 @@ class Outcome:
     response: httpx.Response | None
     error: str | None = None
 
+    def describe(self) -> str:
+        said = self.error or (self.response.text[:300] if self.response is not None else "")
+        return f"{self.operation}: {self.status} {said}"
+
 
 def unit_of_work_router(provider: Callable[[], ProductController]) -> APIRouter:
     """POST /chaos/units: two products created and one of them changed, in one unit of
@@ -50,8 +54,12 @@ def unit_of_work_router(provider: Callable[[], ProductController]) -> APIRouter:
     async def unit(body: dict[str, str]) -> dict[str, Any]:
         controller = provider()
         async with controller.transaction():
-            first = await controller.create(PRODUCTS.create(sku=f"{body['tag']}-a", name="unit", price="1.00"))
-            second = await controller.create(PRODUCTS.create(sku=f"{body['tag']}-b", name="unit", price="1.00"))
+            first = await controller.create(
+                PRODUCTS.create(sku=f"{body['tag']}-a", name="unit", price="1.00")
+            )
+            second = await controller.create(
+                PRODUCTS.create(sku=f"{body['tag']}-b", name="unit", price="1.00")
+            )
             await controller.update(first["id"], PRODUCTS.patch(stock=7))
         return {"ids": [str(first["id"]), str(second["id"])]}
 
@@ -159,15 +167,15 @@ class Chaos:
         answers again."""
         freeze_at = set(self.rng.sample(range(self.kills), self.freezes))
         for cycle in range(self.kills):
-            await asyncio.sleep(self.rng.uniform(0.2, 1.0))
+            await asyncio.sleep(self.rng.uniform(0.1, 0.6))
             if cycle in freeze_at:
                 self.server.freeze()
-                await asyncio.sleep(self.rng.uniform(0.3, 1.5))
+                await asyncio.sleep(self.rng.uniform(0.3, 1.0))
                 self.server.thaw()
                 await self._recovered()
                 await asyncio.sleep(self.rng.uniform(0.1, 0.5))
             await self.server.kill()
-            await asyncio.sleep(self.rng.uniform(0.0, 0.6))
+            await asyncio.sleep(self.rng.uniform(0.0, 0.3))
             await self.server.start()  # returns once the server accepts connections
             await self._recovered()
 

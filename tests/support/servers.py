@@ -334,6 +334,9 @@ class SecantusServer(Server):
         return [
             *(sys.executable, "-m", "secantus", "--host", "127.0.0.1", "--port", str(self.port)),
             *("--storage-path", str(self.root / "data"), "--log-level", "WARNING"),
+            # Durable commits, as a server in production runs: secantusdb honours a write's
+            # j:true, but not commitTransaction's, and a unit of work commits that way.
+            "--sync-on-commit",
             *(["--auth"] if self.auth else []),
         ]
 
@@ -342,16 +345,21 @@ class SecantusServer(Server):
         return f"mongodb://127.0.0.1:{self.port}/"
 
     async def _answers(self) -> bool:
-        from pymongo import AsyncMongoClient
+        return await asyncio.to_thread(self._pings)
+
+    def _pings(self) -> bool:
+        # PyMongo's synchronous client: its async one, closed right after a ping, leaves
+        # the socket of a monitor it cancelled mid-connect to the garbage collector.
+        from pymongo import MongoClient
         from pymongo.errors import PyMongoError
 
-        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        client: MongoClient[dict[str, Any]] = MongoClient(
             self.url, serverSelectionTimeoutMS=1000, connectTimeoutMS=1000
         )
         try:
-            await client.admin.command("ping")
+            client.admin.command("ping")
         except PyMongoError:
             return False
         finally:
-            await client.close()
+            client.close()
         return True

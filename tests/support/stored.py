@@ -121,7 +121,9 @@ async def column_values(config: DatabaseConfig, table: str, column: str) -> list
         client.close()
 
 
-async def product_stocks(backend: str, url: str, ids: list[UUID], database: str | None = None) -> dict[UUID, int]:
+async def product_stocks(
+    backend: str, url: str, ids: list[UUID], database: str | None = None
+) -> dict[UUID, int]:
     """The stock of each of these products that the database holds, by id."""
     if backend == "postgres":
         parsed = make_url(url)

@@ -24,6 +24,7 @@ from app import consistency
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
+from app.adapters.mongodb.sockets import close_sockets_of_cancelled_connects
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 from settings.urls import mask_url
@@ -59,6 +60,7 @@ class MongoAdapter(DatabaseAdapter):
     _client: AsyncMongoClient[dict[str, Any]] | None = None
 
     async def connect(self) -> None:
+        close_sockets_of_cancelled_connects()
         config = self.config
         options: dict[str, Any] = {
             "serverSelectionTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
@@ -69,6 +71,9 @@ class MongoAdapter(DatabaseAdapter):
             "uuidRepresentation": "standard",
             "tz_aware": True,
             "appname": "multidb",
+            # A write is acknowledged once it is in the server's journal: a server that
+            # crashes right after the answer still has it when it restarts.
+            "journal": True,
         }
         if config.CONNECTION_STRING is not None:
             host: str = config.CONNECTION_STRING.get_secret_value()

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
-from app.adapters.sql.pooling import return_connections_whatever_happens
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
+from app.adapters.sql.pooling import return_connections_whatever_happens
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 
