@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import traceback
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
+from app.adapters import failures
 from app.adapters.interface import DatabaseAdapter
+from app.errors import Unavailable
 from app.models.resource import Resource
 from containers import Container
 from containers.databases import Placement, placements
@@ -41,7 +45,12 @@ def parser() -> argparse.ArgumentParser:
             metavar="NAME",
             help="only this named database (a sharded or tenant-selected name: each of its databases)",
         )
+        command.add_argument("--verbose", action="store_true", help="show the traceback of a failure")
     return root
+
+
+class DatabaseFailed(Exception):
+    """A database the command needed could not be reached or refused the command."""
 
 
 def main(argv: Sequence[str]) -> int:
@@ -52,6 +61,28 @@ def main(argv: Sequence[str]) -> int:
     except (ConfigurationError, NotImplementedError) as error:
         print(f"multidb: {error}", file=sys.stderr)
         return 2
+    except DatabaseFailed as error:
+        if args.verbose and error.__cause__ is not None:
+            traceback.print_exception(error.__cause__, file=sys.stderr)
+        hint = "" if args.verbose else " (--verbose shows the traceback)"
+        print(f"multidb: {error}{hint}", file=sys.stderr)
+        return 1
+
+
+@asynccontextmanager
+async def _on(placement: Placement) -> AsyncIterator[None]:
+    """A failure to reach the database, or of the driver, names the database and why."""
+    try:
+        yield
+    except (ConfigurationError, NotImplementedError):
+        raise
+    except Unavailable as error:
+        raise DatabaseFailed(f"{_title(placement)}: {error.reason}") from error
+    except Exception as error:
+        if not failures.from_driver(error):
+            raise
+        reason = failures.reason(error, failures.host_of(placement.adapter.config))
+        raise DatabaseFailed(f"{_title(placement)}: {reason}") from error
 
 
 async def _run(container: object, args: argparse.Namespace) -> int:
@@ -80,7 +111,8 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
             raise ConfigurationError("revision writes for one database: name it with --database")
         (placement,) = chosen
         resource = _resource(placement.resources, args.resource)
-        path = await placement.adapter.migrations.revision(resource, args.message)
+        async with _on(placement):
+            path = await placement.adapter.migrations.revision(resource, args.message)
         print(f"wrote {path}")
         return 0
     if args.command == "check":
@@ -91,7 +123,8 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
         groups[placement.adapter.identity].append(placement)
     for group in groups.values():
         for placement in group:
-            await _one(placement, args)
+            async with _on(placement):
+                await _one(placement, args)
     return 0
 
 
@@ -99,7 +132,8 @@ async def _check(chosen: list[Placement]) -> int:
     differing = 0
     for placement in chosen:
         print(_title(placement))
-        differences = await placement.adapter.migrations.drift(placement.resources)
+        async with _on(placement):
+            differences = await placement.adapter.migrations.drift(placement.resources)
         differing += len(differences)
         for difference in differences or ["the schema matches the models"]:
             print(f"  {difference}")

@@ -74,7 +74,5 @@ async def _check_schemas(adapters: list[DatabaseAdapter]) -> None:
     for adapter in adapters:
         try:
             await adapter.check_schema()
-        except Unavailable:
-            logger.warning(
-                "database %s is down at startup; its routes answer 503 until it is back", adapter.name
-            )
+        except Unavailable:  # the adapter's warning said why
+            logger.info("database %s: its routes answer 503 until it answers", adapter.name)

@@ -12,6 +12,9 @@ import re
 import socket
 import ssl
 from types import TracebackType
+from urllib.parse import urlsplit
+
+from settings import DatabaseConfig
 
 # The packages that speak to databases. An error raised from inside one of them, or of a
 # class one of them defines, is the database's (or the network's) failure, not a bug of
@@ -42,21 +45,27 @@ def _innermost(traceback: TracebackType | None) -> TracebackType | None:
     return traceback
 
 
-def reason(error: BaseException) -> str:
+def host_of(config: DatabaseConfig) -> str | None:
+    if config.CONNECTION_STRING is not None:
+        return urlsplit(config.CONNECTION_STRING.get_secret_value()).hostname
+    return config.DB_HOST
+
+
+def reason(error: BaseException, host: str | None = None) -> str:
     """Why the database could not answer, in a few plain words a person can act on:
     "authentication failed for user 'x'", "database 'x' does not exist", "host 'h' not
     found", "connection refused", ... Never a password."""
     cause = _cause(error)
     text = " ".join(str(cause).split())
-    lowered = text.lower()
+    lowered = _chain_text(cause).lower()
     if (
-        isinstance(cause, socket.gaierror)
+        any(isinstance(link, socket.gaierror) for link in _chain(cause))
         or "name or service not known" in lowered
         or ("nodename nor servname" in lowered or "temporary failure in name resolution" in lowered)
     ):
-        host = _quoted(text, ("host", "server on")) or ""
-        return f"host {host} not found".replace("  ", " ") if host else "host not found"
-    if isinstance(cause, ssl.SSLError) or "ssl" in lowered or "tls" in lowered or "certificate" in lowered:
+        named = f"'{host}'" if host else _quoted(text, ("host", "server on"))
+        return f"host {named} not found" if named else "host not found"
+    if isinstance(cause, ssl.SSLError) or re.search(r"\b(ssl|tls)\b|certificate", lowered):
         return f"TLS failed: {_short(text)}"
     if "password authentication failed" in lowered or "access denied for user" in lowered:
         user = _quoted(text, ("user",))
@@ -67,13 +76,36 @@ def reason(error: BaseException) -> str:
         return f"authentication failed for user '{match.group(1)}' (no such role)"
     if match := re.search(r"database \"([^\"]*)\" does not exist|unknown database '([^']*)'", text, re.I):
         return f"database '{match.group(1) or match.group(2)}' does not exist"
-    if isinstance(cause, ConnectionRefusedError) or "connection refused" in lowered:
+    if (
+        isinstance(cause, ConnectionRefusedError)
+        or "connection refused" in lowered
+        or ("errno 111" in lowered or "connect call failed" in lowered)
+    ):
         return "connection refused"
     if isinstance(cause, TimeoutError) or "timed out" in lowered or "timeout" in lowered:
         return "no answer in time"
     if isinstance(cause, ConnectionError | EOFError) or "lost connection" in lowered or "closed" in lowered:
         return "connection lost"
     return f"{type(cause).__name__}: {_short(text)}" if text else type(cause).__name__
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and the errors it was raised from (a driver wraps the socket's error)."""
+    found: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in found and len(found) < 10:
+        found.append(link)
+        link = link.__cause__ or link.__context__
+    return found
+
+
+def _chain_text(error: BaseException) -> str:
+    return " ".join(" ".join(str(link).split()) for link in _chain(error))
+
+
+def driver_words(error: BaseException) -> str:
+    """The driver's own message, on one line, without SQLAlchemy's wrapping."""
+    return _short(" ".join(str(_cause(error)).split()))
 
 
 def _cause(error: BaseException) -> BaseException:

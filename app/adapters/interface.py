@@ -101,7 +101,6 @@ class DatabaseAdapter(ABC):
     async def ping(self) -> None:
         async with self._bounded():
             await self._ping()
-        self.failure = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
@@ -197,6 +196,7 @@ class DatabaseAdapter(ABC):
                 if resource is not None and self.resources and self._schema_check_due():
                     await self._check_schema()
                 yield
+            self.failure = None
         except DomainError:
             raise
         except TimeoutError:
@@ -210,10 +210,15 @@ class DatabaseAdapter(ABC):
 
     def _unavailable(self, reason: str, error: BaseException | None = None) -> Unavailable:
         """The error a client sees names the database and the kind of failure; the log
-        line adds the driver's own words (the password filter still applies to it)."""
-        said = f" ({' '.join(str(error).split())[:300]})" if error is not None and str(error) else ""
-        logger.warning(
-            "database %s (%s) is unavailable: %s%s", self.name, self.config.describe(), reason, said
+        line adds the driver's own words (the password filter still applies to it). A
+        failure is logged as a warning when it starts or its reason changes, not once per
+        request while it lasts."""
+        said = (
+            f" ({failures.driver_words(error)})" if error is not None and failures.driver_words(error) else ""
+        )
+        level = logging.WARNING if reason != self.failure else logging.DEBUG
+        logger.log(
+            level, "database %s (%s) is unavailable: %s%s", self.name, self.config.describe(), reason, said
         )
         self.failure = reason
         return Unavailable(self.name, reason)
@@ -225,7 +230,7 @@ class DatabaseAdapter(ABC):
         path (connect, execute, fetch, commit, rollback, the connection's return to its
         pool), is the database failing to answer."""
         if failures.from_driver(error):
-            return self._unavailable(failures.reason(error), error)
+            return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
         return error
 
     @abstractmethod

@@ -20,6 +20,9 @@ class DatabaseHealth(BaseModel):
     type: str
     status: Literal["up", "down", "schema_behind"]
     latency_ms: float
+    # Why it is not up, in plain words ("authentication failed for user 'x'", "database 'x'
+    # does not exist", "connection refused", the command that brings a schema to head).
+    reason: str | None = Field(default=None, exclude_if=lambda value: value is None)
     replicas: list[ReplicaHealth] | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
@@ -54,18 +57,23 @@ class HealthController:
 
     async def _ping(self, adapter: DatabaseAdapter) -> DatabaseHealth:
         started = time.perf_counter()
+        reason = None
         try:
             async with asyncio.timeout(self._timeout):
                 await adapter.ping()
             status: Literal["up", "down", "schema_behind"] = (
                 "schema_behind" if adapter.schema == "behind" else "up"
             )
+            if status == "schema_behind":
+                reason = f"schema behind head; run `python -m app db upgrade --database {adapter.name}`"
+        except TimeoutError:
+            status, reason = "down", f"no answer within HEALTH_TIMEOUT={self._timeout:g}s"
         except Exception:  # any failure to answer is "down"; the adapter logged why
-            status = "down"
+            status, reason = "down", adapter.failure or "unavailable"
         latency = round((time.perf_counter() - started) * 1000, 2)
         replicas = None
         if (states := adapter.replica_health()) is not None:
             replicas = [ReplicaHealth(name=name, status=state, lag_ms=lag) for name, state, lag in states]
         return DatabaseHealth(
-            type=adapter.config.DB_TYPE, status=status, latency_ms=latency, replicas=replicas
+            type=adapter.config.DB_TYPE, status=status, latency_ms=latency, reason=reason, replicas=replicas
         )
