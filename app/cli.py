@@ -8,7 +8,6 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 
-from app.adapters.interface import DatabaseAdapter
 from app.models.resource import Resource
 from containers import Container
 from containers.databases import Placement, placements
@@ -126,9 +125,8 @@ async def _one(placement: Placement, args: argparse.Namespace) -> None:
 
 
 def _title(placement: Placement) -> str:
-    adapter: DatabaseAdapter = placement.adapter
     within = f" (in {', '.join(placement.within)})" if placement.within else ""
-    return f"{', '.join(placement.names)}{within}: {adapter.config.describe()}"
+    return f"{', '.join(placement.names)}{within}: {placement.adapter.config.describe()}"
 
 
 def _resource(resources: list[Resource], name: str | None) -> Resource:

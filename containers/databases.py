@@ -6,8 +6,9 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
+from app.adapters.composite import CompositeAdapter
 from app.adapters.factory import DatabaseAdapterFactory
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import DatabaseAdapter, Store
 from app.controllers.base import BaseController
 from app.models.resource import Resource
 from settings import ConfigurationError, Settings
@@ -38,13 +39,13 @@ def named_databases(settings: Settings, bound: Iterable[str]) -> containers.Dyna
     return databases
 
 
-def _sharded(name: str, shards: dict[str, DatabaseAdapter]) -> DatabaseAdapter:
+def _sharded(name: str, shards: dict[str, Store]) -> DatabaseAdapter:
     from app.adapters.sharding.adapter import ShardedAdapter
 
     return ShardedAdapter(name, shards)
 
 
-def _tenant_selected(name: str, tenants: dict[str, DatabaseAdapter]) -> DatabaseAdapter:
+def _tenant_selected(name: str, tenants: dict[str, Store]) -> DatabaseAdapter:
     from app.adapters.tenants import TenantAdapter
 
     return TenantAdapter(name, tenants)
@@ -63,9 +64,9 @@ class Binding:
 
 @dataclass
 class Placement:
-    """One adapter, the names that resolve to it, and the resources it serves."""
+    """One database of its own, the names that resolve to it, and the resources it serves."""
 
-    adapter: DatabaseAdapter
+    adapter: Store
     names: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     within: list[str] = field(default_factory=list)  # the composites it is a member of
@@ -76,13 +77,14 @@ class Placement:
 
 
 def placements(container: Any) -> list[Placement]:
-    """Every distinct adapter of the container with the resources stored in it. Names
+    """Every distinct store of the container with the resources stored in it. Names
     that fall back to the primary share its adapter, and so its placement; a resource
     bound to a composite (shards, tenants) is stored in each of its members."""
     adapters = adapters_by_name(container.databases)
     found: dict[int, Placement] = {}
     for name, adapter in adapters.items():
-        found.setdefault(id(adapter), Placement(adapter)).names.append(name)
+        if isinstance(adapter, Store):
+            found.setdefault(id(adapter), Placement(adapter)).names.append(name)
     for binding in bindings(container):
         composite = adapters[binding.database]
         for adapter in _stores(composite):
@@ -94,11 +96,12 @@ def placements(container: Any) -> list[Placement]:
     return list(found.values())
 
 
-def _stores(adapter: DatabaseAdapter) -> list[DatabaseAdapter]:
+def _stores(adapter: DatabaseAdapter) -> list[Store]:
     """The databases that hold the rows of what is bound to `adapter`."""
-    if not adapter.members:
-        return [adapter]
-    return [store for member in adapter.members.values() for store in _stores(member)]
+    if isinstance(adapter, CompositeAdapter):
+        return list(adapter.members.values())
+    assert isinstance(adapter, Store), f"{adapter.name}: neither a store nor a composite of stores"
+    return [adapter]
 
 
 def bindings(container: Any) -> list[Binding]:

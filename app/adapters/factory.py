@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import Store
+from app.adapters.store import StoreAdapter
 from settings import ConfigurationError, DatabaseConfig
 
 # DB_TYPE -> "module:Class". A module is imported only when a database of its type is
@@ -34,7 +35,7 @@ DRIVERS = {
 
 class DatabaseAdapterFactory:
     @staticmethod
-    def get_adapter(db_type: str) -> type[DatabaseAdapter]:
+    def get_adapter(db_type: str) -> type[StoreAdapter]:
         if db_type not in ADAPTERS:
             raise ConfigurationError(f"unknown DB_TYPE {db_type!r}; known: {', '.join(ADAPTERS)}")
         if db_type in DRIVERS:
@@ -46,11 +47,11 @@ class DatabaseAdapterFactory:
                     f"DB_TYPE={db_type} needs the {driver} driver: pip install 'multidb[{extra}]'"
                 ) from None
         module, _, cls = ADAPTERS[db_type].partition(":")
-        adapter: type[DatabaseAdapter] = getattr(import_module(module), cls)
+        adapter: type[StoreAdapter] = getattr(import_module(module), cls)
         return adapter
 
     @classmethod
-    def create(cls, name: str, config: DatabaseConfig) -> DatabaseAdapter:
+    def create(cls, name: str, config: DatabaseConfig) -> Store:
         adapter = cls.get_adapter(config.DB_TYPE)
         if not config.READ_REPLICAS:
             return adapter(name, config)

@@ -18,6 +18,7 @@ from app.api.conditional import set_etag, versions
 from app.api.dependencies.container import Provided
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
+from app.api.queries import expand_params_model, list_params_model
 from app.controllers.base import BaseController
 from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
@@ -57,7 +58,7 @@ def create_standard_routes(
     the `controller` provider of the container."""
     Controller = Annotated[BaseController, Depends(Provided[controller])]
     Create, Patch, Read = resource.create, resource.patch, resource.read
-    ListParams, ExpandParams = resource.list_params, resource.expand_params
+    ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
     Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
