@@ -23,7 +23,6 @@ class Container(containers.DeclarativeContainer):
 
     wiring_config = containers.WiringConfiguration(
         modules=[
-            "app.api.crud",
             "app.api.expansion",
             "app.api.dependencies.db",
             "app.api.routes.health",

@@ -135,6 +135,12 @@ def check_relations(container: Any) -> None:
         )
 
 
+def served(container: Any) -> list[tuple[Resource, providers.Factory[Any]]]:
+    """Each resource a controller provider of the container serves, with that provider,
+    by the resource's name."""
+    return sorted(_controller_providers(container), key=lambda pair: pair[0].name)
+
+
 def _controller_providers(container: Any) -> Iterator[tuple[Resource, providers.Factory[Any]]]:
     for provider in container.traverse(types=[providers.Factory]):
         cls = provider.cls

@@ -38,6 +38,7 @@ from sqlalchemy import make_url
 from app.api.routes import routers
 from tests.conftest import backend_database
 from tests.support import backends
+from tests.support import service as built
 from tests.support.process import Service, service_environment
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
@@ -128,11 +129,11 @@ def fuzz_schema(fuzzed: Fuzzed) -> Any:
     return schema
 
 
-# Every operation the service routes, known without building an app. (schemathesis's
-# own pytest integration, schema.parametrize, does not load under pytest 9.)
+# Every operation the service routes, known from its container without building an app.
+# (schemathesis's own pytest integration, schema.parametrize, does not load under pytest 9.)
 OPERATIONS = sorted(
     (method, route.path)
-    for router in routers()
+    for router in routers(built.container(built.settings(DB_TYPE="memory")))
     for route in router.routes
     if isinstance(route, APIRoute)
     for method in route.methods or ()

@@ -10,12 +10,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import set_etag, versions
-from app.api.dependencies.container import Provided
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
@@ -55,8 +53,13 @@ def create_standard_routes(
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
-    the `controller` provider of the container."""
-    Controller = Annotated[BaseController, Depends(Provided[controller])]
+    `controller`, a provider of the app's container (so its overrides apply)."""
+
+    async def provided() -> BaseController:
+        made: BaseController = controller()
+        return made
+
+    Controller = Annotated[BaseController, Depends(provided)]
     Create, Patch, Read = resource.create, resource.patch, resource.read
     ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
     Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
@@ -71,7 +74,6 @@ def create_standard_routes(
         responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
     )
-    @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:
         row = await controller.create(body)
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
@@ -84,7 +86,6 @@ def create_standard_routes(
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
     )
-    @inject
     async def list_(
         params: Annotated[ListParams, Query()],
         response: Response,
@@ -103,7 +104,6 @@ def create_standard_routes(
         responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
         name=f"get_{name}",
     )
-    @inject
     async def get(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
@@ -120,7 +120,6 @@ def create_standard_routes(
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
     )
-    @inject
     async def replace(
         id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch = None
     ) -> Any:
@@ -132,7 +131,6 @@ def create_standard_routes(
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
     )
-    @inject
     async def update(
         id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch = None
     ) -> Any:
@@ -145,7 +143,6 @@ def create_standard_routes(
         responses=problem_responses(404, 412, 422, 503),
         name=f"delete_{name}",
     )
-    @inject
     async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:
         await controller.delete(id, versions(if_match))
 
