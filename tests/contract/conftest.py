@@ -11,10 +11,10 @@ import pytest
 from app.adapters.interface import ListQuery
 from containers.databases import bindings
 from tests.conftest import backend_database
-from tests.support import backends
+from tests.support import backends, served
 from tests.support.service import container, serve, settings
 
-NAMES = ("users_db", "products_db", "analytics_db")
+NAMES = served.databases()
 
 
 @pytest.fixture(scope="module", params=backends.ALL)
