@@ -8,6 +8,7 @@ from typing import Any
 
 from dependency_injector import providers
 
+from app.controllers.base import BaseController
 from app.models.resource import Resource
 from containers import Container
 from containers.databases import bindings
@@ -55,3 +56,13 @@ def _value(field: dict[str, Any], n: int) -> Any:
     if kind == "object":
         return {"n": n}
     raise ValueError(f"no sample value for a field of schema {field}")
+
+
+def with_controller(name: str, controller: type[BaseController], database: str) -> type[Container]:
+    """Container with one more line, as a new resource's reads in containers/container.py:
+    `<name> = providers.Factory(<controller>, db_adapter=databases.<database>)`. Its
+    providers are copies, so that Container itself is left as it is."""
+    memo: dict[int, Any] = {}
+    copied = {key: providers.deepcopy(provider, memo) for key, provider in Container.cls_providers.items()}
+    line = providers.Factory(controller, db_adapter=getattr(copied["databases"], database))
+    return type(f"ContainerWith{controller.__name__}", (Container,), {**copied, name: line})
