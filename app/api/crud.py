@@ -6,6 +6,7 @@ whose types are the resource's models, at run time (and mypy cannot check them).
 
 # mypy: disable-error-code="valid-type"
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -14,11 +15,11 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import set_etag, versions
+from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
 from app.controllers.base import BaseController
-from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -50,10 +51,12 @@ def create_standard_routes(
     *,
     resource: Resource,
     controller: providers.Provider[Any],
+    served: Mapping[str, Resource] | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
-    `controller`, a provider of the app's container (so its overrides apply)."""
+    `controller`, a provider of the app's container (so its overrides apply). `served`
+    holds the targets of its relations, by name."""
 
     async def provided() -> BaseController:
         made: BaseController = controller()
@@ -62,7 +65,7 @@ def create_standard_routes(
     Controller = Annotated[BaseController, Depends(provided)]
     Create, Patch, Read = resource.create, resource.patch, resource.read
     ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
-    Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
+    Expanded = expanded_read_model(resource, served or {})  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name

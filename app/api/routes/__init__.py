@@ -10,12 +10,15 @@ from containers.databases import served
 def routers(container: object) -> list[APIRouter]:
     """/health, and the CRUD routes of each resource that a controller provider of
     `container` serves: a new resource is served by its provider line alone."""
+    resources = dict(served(container))
+    by_name = {resource.name: resource for resource in resources}
     crud = [
         create_standard_routes(
             APIRouter(prefix=f"/{resource.name}", tags=[resource.name]),
             resource=resource,
             controller=provider,
+            served=by_name,
         )
-        for resource, provider in served(container)
+        for resource, provider in resources.items()
     ]
     return [health.router, *crud]
