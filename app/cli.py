@@ -8,6 +8,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 
+from app.adapters.mongodb.schema import write_step
 from app.models.resource import Resource
 from containers import Container
 from containers.databases import Placement, placements
@@ -81,6 +82,8 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
         resource = _resource(placement.resources, args.resource)
         path = await placement.adapter.migrations.revision(resource, args.message)
         print(f"wrote {path}")
+        if (step := write_step(resource, args.message)) is not None:  # the same facts, for MongoDB
+            print(f"wrote {step}")
         return 0
     if args.command == "check":
         return await _check(chosen)

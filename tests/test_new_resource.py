@@ -9,43 +9,22 @@ from typing import Any
 import httpx
 import pytest
 from dependency_injector import providers
-from pydantic import Field
-from sqlalchemy import Column
 
 from app.adapters.mongodb.adapter import MongoAdapter
-from app.adapters.sql import types as sql
 from app.adapters.sql.adapter import SQLAdapter
 from app.controllers.base import BaseController
-from app.models.base import Record, Writable
 from app.models.resource import Resource
-from app.models.table import metadata, resource_table
-from app.models.types import Money
 from tests.conftest import backend_database
 from tests.contract.helpers import error_fields, problem
+from tests.support import orders as test_orders
 from tests.support import served
 from tests.support.service import serve, settings
 
 
-class OrderCreate(Writable):
-    number: str = Field(min_length=1, max_length=32)
-    total: Money
-
-
-class Order(OrderCreate, Record):
-    pass
-
-
 @pytest.fixture(scope="module")
 def orders() -> Iterator[Resource]:
-    table = resource_table(
-        "orders",
-        Column("number", sql.Text(32), nullable=False, unique=True),
-        Column("total", sql.Money, nullable=False),
-    )
-    try:
-        yield Resource(name="orders", table=table, create=OrderCreate, read=Order, filterable=("number",))
-    finally:
-        metadata.remove(table)  # the service's own schema knows nothing of it
+    with test_orders.orders() as resource:
+        yield resource
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres", "mysql", "mongodb"])

@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid
 
 from app.adapters.migrations import Migrations, SchemaStatus
+from app.adapters.mongodb.schema import write_step
 from app.models.resource import Resource
 
 if TYPE_CHECKING:
@@ -106,6 +107,15 @@ class MongoMigrations(Migrations):
 
     def history(self, resources: Sequence[Resource]) -> list[str]:
         return [f"{step.id}  {step.description}" for r in resources for step in reversed(self.steps(r))]
+
+    async def revision(self, resource: Resource, message: str) -> str:
+        """The resource's first step, from its table; a later one is written by hand."""
+        path = write_step(resource, message)
+        if path is None:
+            raise NotImplementedError(
+                f"{resource.name} has MongoDB steps already: write the next one by hand, beside them"
+            )
+        return str(path)
 
     async def _applied(self) -> set[str]:
         return {document["_id"] async for document in self.adapter.database[LEDGER].find({}, {"_id": 1})}
