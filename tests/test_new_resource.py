@@ -11,8 +11,10 @@ import pytest
 from dependency_injector import providers
 
 from app.adapters.mongodb.adapter import MongoAdapter
+from app.adapters.mongodb.migrations import create_collection
+from app.adapters.mongodb.schema import json_schema
 from app.adapters.sql.adapter import SQLAdapter
-from app.controllers.base import BaseController
+from app.controllers.base import controller_for
 from app.models.resource import Resource
 from tests.conftest import backend_database
 from tests.contract.helpers import error_fields, problem
@@ -29,11 +31,8 @@ def orders() -> Iterator[Resource]:
 
 @pytest.fixture(params=["memory", "sqlite", "postgres", "mysql", "mongodb"])
 async def client(request: pytest.FixtureRequest, orders: Resource) -> AsyncIterator[httpx.AsyncClient]:
-    class OrderController(BaseController):
-        resource = orders
-
     database = backend_database(request, request.param, "new-resource-orders")
-    with_orders = served.with_controller("orders", OrderController, "orders_db")
+    with_orders = served.with_controller("orders", controller_for(orders), "orders_db")
     built = with_orders(
         settings=providers.Object(settings(DB_TYPE="memory", DATABASES={"orders_db": database}))
     )
@@ -52,7 +51,8 @@ async def _empty_table(adapter: Any, orders: Resource) -> None:
             await connection.run_sync(orders.table.create)
     elif isinstance(adapter, MongoAdapter):
         await adapter.database.drop_collection("orders")
-        await adapter.database["orders"].create_index("number", unique=True, name="uq_orders_number")
+        schema = json_schema(orders)  # what its written step holds
+        await create_collection(adapter.database, "orders", schema, orders.unique, orders.indexed)
 
 
 async def test_a_resource_added_at_test_time_is_served_with_the_contract(client: httpx.AsyncClient) -> None:

@@ -91,3 +91,9 @@ class BaseController:
         return await self.db_adapter.atomically(
             lambda: self.db_adapter.update(self.resource, id, changes, if_version)
         )
+
+
+def controller_for(resource: Resource) -> type[BaseController]:
+    """The controller of a resource that needs nothing beyond CRUD, for its provider line
+    in the container."""
+    return type(f"{resource.read.__name__}Controller", (BaseController,), {"resource": resource})
