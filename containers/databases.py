@@ -8,6 +8,8 @@ from dependency_injector import containers, providers
 
 from app.adapters.factory import DatabaseAdapterFactory
 from app.adapters.interface import DatabaseAdapter
+from app.adapters.sharding.adapter import ShardedAdapter
+from app.adapters.tenants import TenantAdapter
 from app.controllers.base import BaseController
 from app.models.resource import Resource
 from settings import ConfigurationError, Settings
@@ -39,14 +41,10 @@ def named_databases(settings: Settings, bound: Iterable[str]) -> containers.Dyna
 
 
 def _sharded(name: str, shards: dict[str, DatabaseAdapter]) -> DatabaseAdapter:
-    from app.adapters.sharding.adapter import ShardedAdapter
-
     return ShardedAdapter(name, shards)
 
 
 def _tenant_selected(name: str, tenants: dict[str, DatabaseAdapter]) -> DatabaseAdapter:
-    from app.adapters.tenants import TenantAdapter
-
     return TenantAdapter(name, tenants)
 
 

@@ -13,7 +13,7 @@ from pydantic import (
     model_validator,
 )
 
-from settings.replicas import ReplicaList, check_replicas, replica_config
+from settings.replicas import ReplicaList, check_replicas, replica_changes
 from settings.secrets import SecretFile
 from settings.urls import DEFAULT_PORTS, SERVER_TYPES, check_scheme, mask_url
 
@@ -99,7 +99,10 @@ class DatabaseConfig(BaseModel):
 
     def replicas(self) -> list[DatabaseConfig]:
         """One config per read replica: the primary's, pointed at the replica."""
-        return [replica_config(self, entry) for entry in self.READ_REPLICAS]
+        return [
+            self.model_copy(update=replica_changes(entry, self.CONNECTION_STRING))
+            for entry in self.READ_REPLICAS
+        ]
 
     @property
     def auto_migrate(self) -> bool:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BeforeValidator, SecretStr
 from pydantic_settings import NoDecode
 
 from settings.urls import check_scheme
-
-if TYPE_CHECKING:
-    from settings.database import DatabaseConfig
 
 REPLICATED_TYPES = ("postgres", "mysql")
 
@@ -42,14 +39,15 @@ def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
                 raise ValueError(f"{entry!r} is neither host:port nor a connection string")
 
 
-def replica_config(primary: DatabaseConfig, entry: str) -> DatabaseConfig:
-    """The primary's config, pointed at one replica."""
+def replica_changes(entry: str, primary_url: SecretStr | None) -> dict[str, Any]:
+    """What changes in the primary's config (whose CONNECTION_STRING is `primary_url`)
+    to point it at one replica."""
     update: dict[str, Any] = {"READ_REPLICAS": ()}
     host, _, port = entry.rpartition(":") if "://" not in entry and ":" in entry else (entry, "", "")
     if "://" in entry:
         update["CONNECTION_STRING"] = SecretStr(entry)
-    elif primary.CONNECTION_STRING is not None:
-        parts = urlsplit(primary.CONNECTION_STRING.get_secret_value())
+    elif primary_url is not None:
+        parts = urlsplit(primary_url.get_secret_value())
         userinfo = parts.netloc.rpartition("@")[0]
         netloc = f"{userinfo}@{entry}" if userinfo else entry
         update["CONNECTION_STRING"] = SecretStr(urlunsplit(parts._replace(netloc=netloc)))
@@ -57,4 +55,4 @@ def replica_config(primary: DatabaseConfig, entry: str) -> DatabaseConfig:
         update["DB_HOST"] = host
         if port:
             update["DB_PORT"] = int(port)
-    return primary.model_copy(update=update)
+    return update

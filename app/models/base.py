@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Sequence
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
 from app.models.types import INT64_MAX, Timestamp, storable
-
-if TYPE_CHECKING:
-    from app.models.resource import Resource
 
 MAX_LIMIT = 100
 
@@ -30,6 +28,24 @@ class Record(BaseModel):
     id: UUID
     created_at: Timestamp
     updated_at: Timestamp
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class Queried(Protocol):
+    """What the query models read of a resource (app.models.resource.Resource)."""
+
+    @property
+    def read(self) -> type[Record]: ...
+    @property
+    def filterable(self) -> tuple[str, ...]: ...
+    @property
+    def sortable(self) -> tuple[str, ...]: ...
+    @property
+    def relations(self) -> Sequence[_Named]: ...
 
 
 def _annotated(info: Any) -> Any:
@@ -79,7 +95,7 @@ def _expand_parser(allowed: tuple[str, ...]) -> Any:
     return parse
 
 
-def _expand_fields(resource: Resource) -> dict[str, Any]:
+def _expand_fields(resource: Queried) -> dict[str, Any]:
     """`expand` and `expand_strict`, for a resource that declares relations."""
     if not resource.relations:
         return {}
@@ -103,7 +119,7 @@ def _expand_fields(resource: Resource) -> dict[str, Any]:
     }
 
 
-def expand_params_model(resource: Resource) -> type[BaseModel]:
+def expand_params_model(resource: Queried) -> type[BaseModel]:
     """The query parameters of `GET /{resource}/{id}`: what to expand, for a resource
     with relations (other parameters are refused, so a mistyped one is not ignored)."""
     return create_model(
@@ -113,7 +129,7 @@ def expand_params_model(resource: Resource) -> type[BaseModel]:
     )
 
 
-def list_params_model(resource: Resource) -> type[BaseModel]:
+def list_params_model(resource: Queried) -> type[BaseModel]:
     """The query parameters of `GET /{resource}`: paging, sort and equality filters.
     Unknown parameters are refused, so a mistyped filter cannot return everything."""
     filters: Any = {

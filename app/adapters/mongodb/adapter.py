@@ -97,7 +97,7 @@ class MongoAdapter(DatabaseAdapter):
 
     @property
     def migrations(self) -> Migrations:
-        return MongoMigrations(self)
+        return MongoMigrations(self.database if self._client is not None else None)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncClientSession]:

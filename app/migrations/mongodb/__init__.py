@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.adapters.mongodb.migrations import Step
 from app.migrations.mongodb import events, products, users
+from app.migrations.mongodb_op import Step
 
 STEPS: dict[str, list[Step]] = {
     "users": users.STEPS,
