@@ -8,9 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BeforeValidator, SecretStr
 from pydantic_settings import NoDecode
 
+from settings.kinds import KINDS, kind_of
 from settings.urls import check_scheme
-
-REPLICATED_TYPES = ("postgres", "mysql")
 
 
 def _split(value: Any) -> Any:
@@ -25,10 +24,11 @@ ReplicaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split)]
 
 
 def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
-    if entries and db_type not in REPLICATED_TYPES:
+    if entries and kind_of(db_type).replication is None:
+        replicated = " and ".join(name for name, kind in KINDS.items() if kind.replication)
         hint = " (a MongoDB replica set goes in the connection string, with readPreference)"
         raise ValueError(
-            f"read replicas are for postgres and mysql databases{hint if db_type == 'mongodb' else ''}"
+            f"read replicas are for {replicated} databases{hint if db_type == 'mongodb' else ''}"
         )
     for entry in entries:
         if "://" in entry:
