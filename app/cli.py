@@ -54,7 +54,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
 
 
-async def _run(container: object, args: argparse.Namespace) -> int:
+async def _run(container: Container, args: argparse.Namespace) -> int:
     chosen = [
         p for p in placements(container) if p.resources and (not args.database or p.answers_to(args.database))
     ]

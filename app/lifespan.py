@@ -5,14 +5,15 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from app.adapters.composite import CompositeAdapter
 from app.adapters.interface import DatabaseAdapter, Store
 from app.errors import Unavailable
-from containers.databases import Placement, adapters_by_name, bindings, placements
+from containers import Container
+from containers.databases import Placement, bindings, placements
+from containers.named import adapters_by_name
 
 logger = logging.getLogger("multidb")
 
@@ -22,7 +23,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open one pool per named database, check each schema against its migrations
     (upgrading it where AUTO_MIGRATE allows), and close the pools at exit. A database
     that is down does not stop the start: its routes answer 503 until it is back."""
-    container = app.state.container
+    container: Container = app.state.container
     found = placements(container)
     for placement in found:
         placement.adapter.resources = tuple(placement.resources)
@@ -36,7 +37,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await placement.adapter.disconnect()
 
 
-def _log_routes(container: Any) -> None:
+def _log_routes(container: Container) -> None:
     configured = set(container.settings().database_configs())
     adapters = adapters_by_name(container.databases)
     for binding in bindings(container):

@@ -20,7 +20,7 @@ from containers.databases import bindings
 from settings import ConfigurationError
 
 
-def create_app(container: Any = None) -> FastAPI:
+def create_app(container: Container | None = None) -> FastAPI:
     """The service around `container` (by default one built from the environment).
 
     dependency-injector wires module functions, so the last app created in a process

@@ -11,10 +11,10 @@ import pytest
 from dependency_injector import providers
 
 from app.adapters.mongodb.adapter import MongoAdapter
-from app.adapters.mongodb.migrations import create_collection
 from app.adapters.mongodb.schema import json_schema
 from app.adapters.sql.adapter import SQLAdapter
 from app.controllers.base import controller_for
+from app.migrations.mongodb_op import create_collection
 from app.models.resource import Resource
 from tests.conftest import backend_database
 from tests.contract.helpers import error_fields, problem

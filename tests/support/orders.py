@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pydantic import Field
 from sqlalchemy import Column
 
-from app.adapters.sql import types as sql
+from app.models import columns as sql
 from app.models.base import Record, Writable
 from app.models.resource import Resource
 from app.models.table import metadata, resource_table

@@ -98,7 +98,7 @@ class MongoAdapter(StoreAdapter):
 
     @property
     def migrations(self) -> Migrations:
-        return MongoMigrations(self)
+        return MongoMigrations(self.database if self._client is not None else None)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncClientSession]:

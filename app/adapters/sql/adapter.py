@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
+from app.adapters.sql.migrations import SQLMigrations
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
@@ -63,9 +64,7 @@ class SQLAdapter(StoreAdapter):
 
     @property
     def migrations(self) -> Migrations:
-        from app.adapters.sql.migrations import SQLMigrations
-
-        return SQLMigrations(self)
+        return SQLMigrations(url_for(self.config), self._engine)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection]:

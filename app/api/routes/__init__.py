@@ -4,10 +4,11 @@ from fastapi import APIRouter
 
 from app.api.crud import create_standard_routes
 from app.api.routes import health
+from containers import Container
 from containers.databases import served
 
 
-def routers(container: object) -> list[APIRouter]:
+def routers(container: Container) -> list[APIRouter]:
     """/health, and the CRUD routes of each resource that a controller provider of
     `container` serves: a new resource is served by its provider line alone."""
     resources = dict(served(container))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import import_module
 from pkgutil import iter_modules
 
-from app.adapters.mongodb.migrations import Step
+from app.migrations.mongodb_op import Step
 
 STEPS: dict[str, list[Step]] = {
     info.name: import_module(f"{__name__}.{info.name}").STEPS for info in iter_modules(__path__)
