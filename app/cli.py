@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from app.adapters import failures
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.mongodb.schema import write_step
 from app.errors import Unavailable
 from app.models.resource import Resource
 from containers import Container
@@ -85,7 +85,7 @@ async def _on(placement: Placement) -> AsyncIterator[None]:
         raise DatabaseFailed(f"{_title(placement)}: {reason}") from error
 
 
-async def _run(container: object, args: argparse.Namespace) -> int:
+async def _run(container: Container, args: argparse.Namespace) -> int:
     chosen = [
         p for p in placements(container) if p.resources and (not args.database or p.answers_to(args.database))
     ]
@@ -114,6 +114,8 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
         async with _on(placement):
             path = await placement.adapter.migrations.revision(resource, args.message)
         print(f"wrote {path}")
+        if (step := write_step(resource, args.message)) is not None:  # the same facts, for MongoDB
+            print(f"wrote {step}")
         return 0
     if args.command == "check":
         return await _check(chosen)
@@ -160,9 +162,8 @@ async def _one(placement: Placement, args: argparse.Namespace) -> None:
 
 
 def _title(placement: Placement) -> str:
-    adapter: DatabaseAdapter = placement.adapter
     within = f" (in {', '.join(placement.within)})" if placement.within else ""
-    return f"{', '.join(placement.names)}{within}: {adapter.config.describe()}"
+    return f"{', '.join(placement.names)}{within}: {placement.adapter.config.describe()}"
 
 
 def _resource(resources: list[Resource], name: str | None) -> Resource:

@@ -45,6 +45,16 @@ def _innermost(traceback: TracebackType | None) -> TracebackType | None:
     return traceback
 
 
+_MISSING_TABLE = re.compile(
+    r"relation \"[^\"]*\" does not exist|table '[^']*' doesn't exist|no such table", re.IGNORECASE
+)
+
+
+def missing_table(error: BaseException) -> bool:
+    """A statement on a table that is not there (PostgreSQL, MySQL, SQLite)."""
+    return bool(_MISSING_TABLE.search(_chain_text(_cause(error))))
+
+
 def host_of(config: DatabaseConfig) -> str | None:
     if config.CONNECTION_STRING is not None:
         return urlsplit(config.CONNECTION_STRING.get_secret_value()).hostname

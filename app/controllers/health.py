@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import DatabaseAdapter, Store
 from settings import Settings
 
 
@@ -43,7 +43,7 @@ class HealthController:
     async def check(self) -> HealthReport:
         # A composite (shards, tenants) is reported through its members, each a named
         # database of its own.
-        adapters = {name: adapter for name, adapter in self._adapters.items() if not adapter.members}
+        adapters = {name: adapter for name, adapter in self._adapters.items() if isinstance(adapter, Store)}
         distinct = {id(adapter): adapter for adapter in adapters.values()}
         results = await asyncio.gather(*(self._ping(adapter) for adapter in distinct.values()))
         by_adapter = dict(zip(distinct, results, strict=True))
@@ -55,7 +55,7 @@ class HealthController:
         everything_up = all(health.status == "up" for health in report.values())
         return HealthReport(status="ok" if everything_up else "degraded", databases=report, ready=ready)
 
-    async def _ping(self, adapter: DatabaseAdapter) -> DatabaseHealth:
+    async def _ping(self, adapter: Store) -> DatabaseHealth:
         started = time.perf_counter()
         reason = None
         try:
@@ -67,7 +67,8 @@ class HealthController:
             if status == "schema_behind":
                 reason = f"schema behind head; run `python -m app db upgrade --database {adapter.name}`"
         except TimeoutError:
-            status, reason = "down", f"no answer within HEALTH_TIMEOUT={self._timeout:g}s"
+            last = f" (last failure: {adapter.failure})" if adapter.failure else ""
+            status, reason = "down", f"no answer within HEALTH_TIMEOUT={self._timeout:g}s{last}"
         except Exception:  # any failure to answer is "down"; the adapter logged why
             status, reason = "down", adapter.failure or "unavailable"
         latency = round((time.perf_counter() - started) * 1000, 2)
