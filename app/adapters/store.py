@@ -174,10 +174,8 @@ class StoreAdapter(Store):
         if failures.from_driver(error):
             if failures.missing_table(error):  # dropped, or a database recreated empty
                 self._schema, self._schema_checked_at = "behind", time.monotonic()
-                return self._unavailable(
-                    f"a table or collection is missing; run `python -m app db upgrade --database {self.name}`",
-                    error,
-                )
+                command = f"python -m app db upgrade --database {self.name}"
+                return self._unavailable(f"a table or collection is missing; run `{command}`", error)
             return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
         return error
 

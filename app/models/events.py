@@ -9,7 +9,7 @@ from app.models import columns as sql
 from app.models.base import Record, Writable
 from app.models.resource import Relation, Resource
 from app.models.table import resource_table
-from app.models.types import Properties, Timestamp, now
+from app.models.types import Properties, StoredProperties, Timestamp, now
 
 
 class EventBase(Writable):
@@ -25,7 +25,9 @@ class EventCreate(EventBase):
 
 
 class Event(EventBase, Record):
-    pass
+    # Read back as stored: a row written by another tool, or before a rule, never fails a
+    # read (nor a list page that holds it).
+    properties: StoredProperties = Field(default_factory=dict)
 
 
 events_table = resource_table(

@@ -99,6 +99,23 @@ def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def faithful_json(value: dict[str, Any]) -> dict[str, Any]:
+    """A stored JSON object as faithfully as JSON allows, whatever wrote it: PostgreSQL's
+    jsonb keeps numbers as decimals and gives a large double back as an integer literal
+    (5.456916326819589e+138 as 139 digits), which is read here as the double it was. A
+    read never refuses what a database holds."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, child in list(pairs):
+            if isinstance(child, int) and not isinstance(child, bool) and not INT64_MIN <= child <= INT64_MAX:
+                item[key] = float(child)
+            elif isinstance(child, dict | list):
+                stack.append(child)
+    return value
+
+
 Timestamp = Annotated[AwareDatetime, AfterValidator(utc_ms)]
 Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
 Money = Annotated[
@@ -116,3 +133,5 @@ Properties = Annotated[
         f"{PROPERTIES_MAX_BYTES} bytes; keys cannot start with '$' or contain '.'."
     ),
 ]
+# What a read returns: any stored object, numbers beyond 64-bit integers as the doubles they are.
+StoredProperties = Annotated[dict[str, Any], AfterValidator(faithful_json)]
