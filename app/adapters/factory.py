@@ -8,7 +8,7 @@ from settings import ConfigurationError, DatabaseConfig
 # DB_TYPE -> "module:Class". A module is imported only when a database of its type is
 # configured, so a deployment installs only the drivers it uses.
 ADAPTERS = {
-    "postgres": "app.adapters.sql.adapter:SQLAdapter",
+    "postgres": "app.adapters.sql.postgres:PostgresAdapter",
     "mysql": "app.adapters.sql.adapter:SQLAdapter",
     "sqlserver": "app.adapters.sql.adapter:SQLAdapter",
     "sqlite": "app.adapters.sql.adapter:SQLAdapter",
@@ -57,9 +57,8 @@ class DatabaseAdapterFactory:
         from app.adapters.sql.adapter import SQLAdapter
         from app.adapters.sql.replicated import ReplicatedAdapter
 
+        assert issubclass(adapter, SQLAdapter), f"{config.DB_TYPE} has no read replicas"
         module, _, replication = REPLICATION[config.DB_TYPE].partition(":")
-        primary = SQLAdapter(name, config)
-        replicas = [
-            SQLAdapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)
-        ]
+        primary = adapter(name, config)
+        replicas = [adapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)]
         return ReplicatedAdapter(primary, replicas, getattr(import_module(module), replication)())

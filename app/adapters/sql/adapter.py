@@ -8,6 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
@@ -59,6 +60,25 @@ class SQLAdapter(DatabaseAdapter):
     @property
     def identity(self) -> str:
         return identity_of(self.config)
+
+    def checked_out(self) -> int:
+        """Connections out of the pool now."""
+        pool = self._engine.pool if self._engine is not None else None
+        return pool.checkedout() if isinstance(pool, QueuePool) else 0
+
+    def listen(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener` with the SQL of every statement sent; returns what stops it."""
+
+        def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            listener(statement)
+
+        event.listen(self.engine.sync_engine, "before_cursor_execute", record)
+        return lambda: event.remove(self.engine.sync_engine, "before_cursor_execute", record)
+
+    async def scalar(self, sql: str) -> Any:
+        """The first column of the first row `sql` returns, None without a row."""
+        async with self.engine.connect() as connection:
+            return (await connection.execute(text(sql))).scalar()
 
     @property
     def migrations(self) -> Migrations:
