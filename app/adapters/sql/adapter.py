@@ -8,11 +8,11 @@ from uuid import UUID
 
 from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import QueuePool
 
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
+from app.adapters.sql.slots import Slots, SlotTimeout
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 
@@ -36,6 +36,7 @@ class SQLAdapter(DatabaseAdapter):
         url = url_for(self.config)
         ensure_sqlite_directory(url)
         self._engine = create_async_engine(url, **engine_options(self.config))
+        self._slots = Slots(self.config.POOL_SIZE + self.config.MAX_OVERFLOW)
         # Reads outside a unit of work need no transaction: BEGIN and ROLLBACK around a
         # lone SELECT are two round trips for nothing. Same pool, autocommit mode.
         self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -63,8 +64,7 @@ class SQLAdapter(DatabaseAdapter):
 
     def checked_out(self) -> int:
         """Connections out of the pool now."""
-        pool = self._engine.pool if self._engine is not None else None
-        return pool.checkedout() if isinstance(pool, QueuePool) else 0
+        return self._slots.taken if self._engine is not None else 0
 
     def listen(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call `listener` with the SQL of every statement sent; returns what stops it."""
@@ -88,8 +88,21 @@ class SQLAdapter(DatabaseAdapter):
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as connection:
-            yield connection
+        await self._take_slot()
+        try:
+            async with self.engine.begin() as connection:
+                yield connection
+        finally:
+            self._slots.give()
+
+    async def _take_slot(self) -> None:
+        """A turn at the pool, first come, first served (app/adapters/sql/slots.py)."""
+        try:
+            await self._slots.take(self.config.POOL_TIMEOUT)
+        except SlotTimeout:
+            raise self._unavailable(
+                f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
+            ) from None
 
     @asynccontextmanager
     async def _connection(self, read_only: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -98,12 +111,17 @@ class SQLAdapter(DatabaseAdapter):
         current: AsyncConnection | None = self._unit_of_work.get()
         if current is not None:
             yield current
-        elif read_only:
-            async with self._autocommit.connect() as connection:
-                yield connection
-        else:
-            async with self.engine.begin() as connection:
-                yield connection
+            return
+        await self._take_slot()
+        try:
+            if read_only:
+                async with self._autocommit.connect() as connection:
+                    yield connection
+            else:
+                async with self.engine.begin() as connection:
+                    yield connection
+        finally:
+            self._slots.give()
 
     async def _read(self, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """`read` on a connection; once more on a fresh one if the first was dead (the

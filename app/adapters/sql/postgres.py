@@ -278,10 +278,17 @@ class PostgresAdapter(SQLAdapter):
                 f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
             ) from None
         try:
-            connection: Connection = await pool.acquire()
+            if pool.get_idle_size():  # an open connection is free: no wait, and no timer to set
+                connection: Connection = await pool.acquire()
+            else:  # a new connection, its set-up included
+                connection = await pool.acquire(timeout=min(self.config.CONNECT_TIMEOUT, max(left, 0.001)))
         except BaseException as error:
             self._slots.give()
-            if isinstance(error, Exception) and not isinstance(error, TimeoutError):
+            if isinstance(error, TimeoutError):
+                raise self._unavailable(
+                    f"no connection within CONNECT_TIMEOUT={self.config.CONNECT_TIMEOUT:g}s"
+                ) from None
+            if isinstance(error, Exception):
                 raise CheckoutFailed from error
             raise
         return connection
