@@ -27,7 +27,7 @@ from sqlalchemy.pool import NullPool
 from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.dialects import engine_options, url_for
-from app.adapters.sql.postgres_errors import CheckoutFailed, lost, translate
+from app.adapters.sql.postgres_errors import CheckoutFailed, closed, lost, terminate, translate
 from app.adapters.sql.slots import Slots, SlotTimeout
 from app.adapters.sql.statements import Statement, TableStatements
 from app.errors import DomainError, NotFound
@@ -235,14 +235,14 @@ class PostgresAdapter(SQLAdapter):
                 try:
                     return await work(current, deadline)
                 except (TimeoutError, asyncio.CancelledError):
-                    current.terminate()  # its statement may still run: the unit of work is over
+                    terminate(current)  # its statement may still run: the unit of work is over
                     raise
             for attempt in (1, 2):
                 connection = await self._checkout(deadline)
                 try:
                     return await work(connection, deadline)
                 except (TimeoutError, asyncio.CancelledError):
-                    connection.terminate()  # its statement may still run: never hand it on
+                    terminate(connection)  # its statement may still run: never hand it on
                     raise
                 except Exception as error:
                     if not (read and attempt == 1 and lost(error, connection)):
@@ -300,22 +300,22 @@ class PostgresAdapter(SQLAdapter):
             if self._pool is not None:
                 await self._pool.release(connection, timeout=self.config.CONNECT_TIMEOUT)
         except Exception:
-            connection.terminate()
+            terminate(connection)
         finally:
             self._slots.give()
 
     async def _abandon(self, connection: Connection, error: BaseException) -> None:
         """Roll back; a connection whose state is unknown (cut off mid-statement, or the
         rollback fails) is closed instead, so that it is never handed to another request."""
-        if connection.is_closed():
+        if closed(connection):
             return
         if isinstance(error, TimeoutError | asyncio.CancelledError):
-            connection.terminate()
+            terminate(connection)
             return
         try:
             await connection.execute("ROLLBACK", timeout=self.config.CONNECT_TIMEOUT)
         except BaseException as failure:
-            connection.terminate()
+            terminate(connection)
             if not isinstance(failure, Exception):
                 raise
 

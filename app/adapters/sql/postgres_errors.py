@@ -3,6 +3,7 @@ what the database could not do (Unavailable), and bugs, left as they are."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -47,6 +48,22 @@ def translate(adapter: DatabaseAdapter, error: Exception, resource: Resource | N
 
 def lost(error: Exception, connection: Any) -> bool:
     """Whether `error` says the connection died under the statement (a restarted server)."""
-    return bool(connection.is_closed()) or isinstance(
+    return closed(connection) or isinstance(
         error, pg.ConnectionDoesNotExistError | pg.AdminShutdownError | ConnectionError
     )
+
+
+def closed(connection: Any) -> bool:
+    """Whether a pool's connection is closed, or already back in the pool (which is where
+    asyncpg puts one that was terminated)."""
+    try:
+        return bool(connection.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def terminate(connection: Any) -> None:
+    """Close at once, without a word to the server (which may not answer); nothing to do for
+    a connection already closed and back in the pool."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        connection.terminate()
