@@ -5,8 +5,9 @@ Compiling is what SQLAlchemy's engine would do on every call (build the statemen
 its cache, look the key up); here it happens once per statement shape, and each call
 only binds its values, through the same type processors SQLAlchemy would apply. The
 shapes that vary (a PATCH's columns, a list's filters and order) are compiled on first
-use and kept, up to MAX_SHAPES per table. Sets of values are bound as one array
-(`= ANY($1)`), so this is for dialects with arrays: PostgreSQL.
+use and kept, up to MAX_SHAPES per table. A set of values is bound as one array
+(`= ANY($1)`) where the dialect has arrays (PostgreSQL), else as `IN (%s, %s, ...)`, a shape
+per size.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from app.adapters.sql.dialects import order_by
 Row = dict[str, Any]
 Processor = Callable[[Any], Any]
 MAX_SHAPES = 256  # per table: filters x sort orders x PATCH column sets seen so far
+# Ids per `IN (...)`: well under every dialect's limit on bound parameters, so a larger
+# batch is several statements on one connection.
+IDS_PER_STATEMENT = 1000
 
 
 class Statement:
@@ -80,11 +84,31 @@ class TableStatements:
     def __init__(self, table: Table, dialect: Dialect, type_code: Callable[[str], Any]) -> None:
         self.table = table
         self.dialect = dialect
+        self.arrays = dialect.name == "postgresql"
+        self.update_returns = bool(dialect.update_returning)
         self.rows = Rows(table.columns, dialect, type_code)
-        c = table.c
-        self.get = Statement(select(table).where(c.id == bindparam("id")), dialect)
-        self.get_many = Statement(select(table).where(c.id == any_(_array("ids", c.id))), dialect)
+        self.get = Statement(select(table).where(table.c.id == bindparam("id")), dialect)
         self._shapes: dict[Hashable, Statement] = {}
+
+    def get_many(self, ids: Sequence[Any]) -> list[tuple[Statement, Row]]:
+        """The statements that read these ids, with their values."""
+        if self.arrays:
+            return [(self._reader(0), {"ids": ids})]
+        batches = [ids[start : start + IDS_PER_STATEMENT] for start in range(0, len(ids), IDS_PER_STATEMENT)]
+        return [
+            (self._reader(len(batch)), {f"ids_{i}": id for i, id in enumerate(batch)}) for batch in batches
+        ]
+
+    def _reader(self, size: int) -> Statement:
+        return self._shaped(("get_many", size), lambda: self._where_in(select(self.table), "id", size))
+
+    def versions(self, versions: Sequence[int] | None) -> Row:
+        """The values of `update` and `delete`'s version condition."""
+        if versions is None:
+            return {}
+        if self.arrays:
+            return {"versions": versions}
+        return {f"versions_{i}": version for i, version in enumerate(versions)}
 
     def insert(self, names: Sequence[str]) -> Statement:
         return self._shaped(
@@ -92,25 +116,21 @@ class TableStatements:
             lambda: insert(self.table).values({name: bindparam(name) for name in names}),
         )
 
-    def update(self, names: Sequence[str], versioned: bool) -> Statement:
-        """SET the named columns and version + 1, WHERE the id (and a version in
-        `_versions`) match; RETURNING the row."""
+    def update(self, names: Sequence[str], versions: Sequence[int] | None) -> Statement:
+        """SET the named columns and version + 1, WHERE the id (and a version in `versions`)
+        match; RETURNING the row where the dialect can."""
 
         def build() -> Any:
             c = self.table.c
             values: dict[str, Any] = {name: bindparam(name) for name in names}
-            return (
-                self._only(update(self.table), versioned)
-                .values({**values, "version": c.version + 1})
-                .returning(*c)
-            )
+            statement = self._only(update(self.table), versions).values({**values, "version": c.version + 1})
+            return statement.returning(*c) if self.update_returns else statement
 
-        return self._shaped(("update", tuple(names), versioned), build)
+        return self._shaped(("update", tuple(names), self._size(versions)), build)
 
-    def delete(self, versioned: bool) -> Statement:
+    def delete(self, versions: Sequence[int] | None) -> Statement:
         return self._shaped(
-            ("delete", versioned),
-            lambda: self._only(delete(self.table), versioned).returning(self.table.c.id),
+            ("delete", self._size(versions)), lambda: self._only(delete(self.table), versions)
         )
 
     def page(self, filters: Sequence[str], sort: Sequence[tuple[str, bool]]) -> Statement:
@@ -138,10 +158,21 @@ class TableStatements:
     def _filters(self, names: Sequence[str]) -> list[Any]:
         return [self.table.c[name] == bindparam(f"filter_{name}") for name in names]
 
-    def _only(self, statement: Any, versioned: bool) -> Any:
-        c = self.table.c
-        statement = statement.where(c.id == bindparam("_id"))
-        return statement.where(c.version == any_(_array("_versions", c.version))) if versioned else statement
+    def _only(self, statement: Any, versions: Sequence[int] | None) -> Any:
+        statement = statement.where(self.table.c.id == bindparam("_id"))
+        return statement if versions is None else self._where_in(statement, "version", len(versions))
+
+    def _where_in(self, statement: Any, name: str, size: int) -> Any:
+        """`name` among the values bound as `<name>s` (an array) or `<name>s_0`, `<name>s_1`, ..."""
+        column = self.table.c[name]
+        if self.arrays:
+            return statement.where(column == any_(bindparam(f"{name}s", type_=ARRAY(column.type))))
+        return statement.where(column.in_([bindparam(f"{name}s_{i}") for i in range(size)]))
+
+    def _size(self, versions: Sequence[int] | None) -> int | None:
+        if versions is None:
+            return None
+        return 0 if self.arrays else len(versions)
 
     def _shaped(self, key: Hashable, build: Callable[[], Any]) -> Statement:
         statement = self._shapes.get(key)
@@ -161,7 +192,3 @@ def _sql_type(column: Column[Any], dialect: Dialect) -> str:
     """The column's type as the database names it, lower case, without length or collation:
     "numeric", "timestamp without time zone"."""
     return column.type.compile(dialect=dialect).split("(")[0].split(" COLLATE ")[0].strip().lower()
-
-
-def _array(name: str, column: Column[Any]) -> Any:
-    return bindparam(name, type_=ARRAY(column.type))
