@@ -9,7 +9,7 @@ from settings import ConfigurationError, DatabaseConfig
 # configured, so a deployment installs only the drivers it uses.
 ADAPTERS = {
     "postgres": "app.adapters.sql.postgres:PostgresAdapter",
-    "mysql": "app.adapters.sql.adapter:SQLAdapter",
+    "mysql": "app.adapters.sql.mariadb:MariaDBAdapter",
     "sqlserver": "app.adapters.sql.adapter:SQLAdapter",
     "sqlite": "app.adapters.sql.adapter:SQLAdapter",
     "mongodb": "app.adapters.mongodb.adapter:MongoAdapter",

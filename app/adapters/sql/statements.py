@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Column, Table, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy import ARRAY, Column, Table, any_, bindparam, delete, false, func, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
@@ -167,7 +167,11 @@ class TableStatements:
         column = self.table.c[name]
         if self.arrays:
             return statement.where(column == any_(bindparam(f"{name}s", type_=ARRAY(column.type))))
-        return statement.where(column.in_([bindparam(f"{name}s_{i}") for i in range(size)]))
+        if size == 0:  # no value can match (an If-Match that names no version)
+            return statement.where(false())
+        return statement.where(
+            column.in_([bindparam(f"{name}s_{i}", type_=column.type) for i in range(size)])
+        )
 
     def _size(self, versions: Sequence[int] | None) -> int | None:
         if versions is None:
