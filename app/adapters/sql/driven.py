@@ -275,17 +275,12 @@ class DriverAdapter(SQLAdapter):
                 f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
             ) from None
         try:
-            # An open connection is free: no wait, and no timer to set. Else a new one,
-            # its set-up included, within CONNECT_TIMEOUT.
-            within = None if self._idle() else min(self.config.CONNECT_TIMEOUT, max(left, 0.001))
-            return await self._acquire(within)
+            # An open connection is free: no wait, and no timer to set. Else a new one, set
+            # up within the call's deadline (the driver's CONNECT_TIMEOUT bounds each attempt).
+            return await self._acquire(None if self._idle() else max(deadline - self._loop.time(), 0.001))
         except BaseException as error:
             self._slots.give()
-            if isinstance(error, TimeoutError):
-                raise self._unavailable(
-                    f"no connection within CONNECT_TIMEOUT={self.config.CONNECT_TIMEOUT:g}s"
-                ) from None
-            if isinstance(error, Exception):
+            if isinstance(error, Exception) and not isinstance(error, TimeoutError):
                 raise CheckoutFailed from error
             raise
 

@@ -38,9 +38,11 @@ class MariaDBAdapter(DriverAdapter):
         )
 
     async def _close_pool(self) -> None:
-        self._pool.close()
         try:  # a server that died or froze must not hold the shutdown
-            await asyncio.wait_for(self._pool.wait_closed(), self.config.CONNECT_TIMEOUT)
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                await self._pool.clear()  # each with a goodbye (COM_QUIT): no aborted client
+                self._pool.close()
+                await self._pool.wait_closed()
         except TimeoutError:
             self._pool.terminate()
 
