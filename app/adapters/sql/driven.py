@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import URL, text
+from sqlalchemy import URL, exc, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -317,6 +317,11 @@ class DriverAdapter(SQLAdapter):
             return self._unavailable(type(error.__cause__).__name__, error.__cause__)
         return self._translate(error, resource)
 
+    def _translate(self, error: Exception, resource: Resource | None) -> Exception:
+        if isinstance(error, exc.SQLAlchemyError):  # from the engine: migrations, schema checks
+            return super()._translate(error, resource)
+        return self._translate_driver(error, resource)
+
     def _heard(self, statement: Statement) -> None:
         for listener in self._listeners:
             listener(statement.sql)
@@ -380,3 +385,7 @@ class DriverAdapter(SQLAdapter):
     @abstractmethod
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
         """BEGIN, COMMIT or ROLLBACK."""
+
+    @abstractmethod
+    def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
+        """The domain error for one of the driver's errors; the error itself when it is a bug."""

@@ -104,7 +104,7 @@ class MariaDBAdapter(DriverAdapter):
             else:
                 await connection.rollback()
 
-    def _translate(self, error: Exception, resource: Resource | None) -> Exception:
+    def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, err.IntegrityError) and resource is not None:
             fields = " or ".join(resource.unique) or "its key"
             return Conflict(f"a {resource.name} row with the same {fields} already exists")

@@ -110,7 +110,7 @@ class PostgresAdapter(DriverAdapter):
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
         await connection.execute(command, timeout=self._left(deadline))
 
-    def _translate(self, error: Exception, resource: Resource | None) -> Exception:
+    def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, pg.IntegrityConstraintViolationError) and resource is not None:
             fields = " or ".join(resource.unique) or "its key"
             return Conflict(f"a {resource.name} row with the same {fields} already exists")
