@@ -7,7 +7,7 @@ only binds its values, through the same type processors SQLAlchemy would apply. 
 shapes that vary (a PATCH's columns, a list's filters and order) are compiled on first
 use and kept, up to MAX_SHAPES per table. A set of values is bound as one array
 (`= ANY($1)`) where the dialect has arrays (PostgreSQL), else as `IN (%s, %s, ...)`, a shape
-per size.
+per power-of-two size.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ Processor = Callable[[Any], Any]
 MAX_SHAPES = 256  # per table: filters x sort orders x PATCH column sets seen so far
 # Ids per `IN (...)`: well under every dialect's limit on bound parameters, so a larger
 # batch is several statements on one connection.
-IDS_PER_STATEMENT = 1000
+IDS_PER_STATEMENT = 1024
 
 
 class Statement:
@@ -94,10 +94,14 @@ class TableStatements:
         """The statements that read these ids, with their values."""
         if self.arrays:
             return [(self._reader(0), {"ids": ids})]
-        batches = [ids[start : start + IDS_PER_STATEMENT] for start in range(0, len(ids), IDS_PER_STATEMENT)]
-        return [
-            (self._reader(len(batch)), {f"ids_{i}": id for i, id in enumerate(batch)}) for batch in batches
-        ]
+        found = []
+        for start in range(0, len(ids), IDS_PER_STATEMENT):
+            batch = list(ids[start : start + IDS_PER_STATEMENT])
+            # Sizes rounded up to a power of two, the last id repeated: few shapes to compile.
+            size = 1 << (len(batch) - 1).bit_length()
+            batch += batch[-1:] * (size - len(batch))
+            found.append((self._reader(size), {f"ids_{i}": id for i, id in enumerate(batch)}))
+        return found
 
     def _reader(self, size: int) -> Statement:
         return self._shaped(("get_many", size), lambda: self._where_in(select(self.table), "id", size))
