@@ -6,20 +6,20 @@ whose types are the resource's models, at run time (and mypy cannot check them).
 
 # mypy: disable-error-code="valid-type"
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import set_etag, versions
-from app.api.dependencies.container import Provided
+from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
+from app.api.queries import expand_params_model, list_params_model
 from app.controllers.base import BaseController
-from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -51,14 +51,21 @@ def create_standard_routes(
     *,
     resource: Resource,
     controller: providers.Provider[Any],
+    served: Mapping[str, Resource] | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
-    the `controller` provider of the container."""
-    Controller = Annotated[BaseController, Depends(Provided[controller])]
+    `controller`, a provider of the app's container (so its overrides apply). `served`
+    holds the targets of its relations, by name."""
+
+    async def provided() -> BaseController:
+        made: BaseController = controller()
+        return made
+
+    Controller = Annotated[BaseController, Depends(provided)]
     Create, Patch, Read = resource.create, resource.patch, resource.read
-    ListParams, ExpandParams = resource.list_params, resource.expand_params
-    Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
+    ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
+    Expanded = expanded_read_model(resource, served or {})  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name
@@ -70,7 +77,6 @@ def create_standard_routes(
         responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
     )
-    @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:
         row = await controller.create(body)
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
@@ -83,7 +89,6 @@ def create_standard_routes(
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
     )
-    @inject
     async def list_(
         params: Annotated[ListParams, Query()],
         response: Response,
@@ -102,7 +107,6 @@ def create_standard_routes(
         responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
         name=f"get_{name}",
     )
-    @inject
     async def get(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
@@ -119,7 +123,6 @@ def create_standard_routes(
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
     )
-    @inject
     async def replace(
         id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch = None
     ) -> Any:
@@ -131,7 +134,6 @@ def create_standard_routes(
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
     )
-    @inject
     async def update(
         id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch = None
     ) -> Any:
@@ -144,7 +146,6 @@ def create_standard_routes(
         responses=problem_responses(404, 412, 422, 503),
         name=f"delete_{name}",
     )
-    @inject
     async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:
         await controller.delete(id, versions(if_match))
 
