@@ -12,7 +12,8 @@ from pymysql import err
 from sqlalchemy import URL
 
 from app.adapters.interface import Row
-from app.adapters.sql.driven import IDLE_SECONDS, DriverAdapter, Record
+from app.adapters.sql.driven import DriverAdapter
+from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
 from app.errors import Conflict, Invalid
 from app.models.resource import Resource

@@ -15,7 +15,8 @@ from asyncpg.protocol.protocol import BUILTIN_TYPE_NAME_MAP
 from sqlalchemy import URL
 
 from app.adapters.interface import Row
-from app.adapters.sql.driven import IDLE_SECONDS, DriverAdapter, Record
+from app.adapters.sql.driven import DriverAdapter
+from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
 from app.errors import Conflict, Invalid
 from app.models.resource import Resource
