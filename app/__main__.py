@@ -14,12 +14,13 @@ def main(argv: list[str]) -> int:
         from app.shards import main as shards
 
         return shards(argv[1:])
+    from app.api.server import server_config
     from app.main import _default_app
 
     app = _default_app()
-    settings = app.state.container.settings()
-    uvicorn.run(app, host=settings.HOST, port=settings.PORT, log_config=None)
-    return 0
+    server = uvicorn.Server(server_config(app, app.state.container.settings()))
+    server.run()
+    return 0 if server.started else 3  # uvicorn's own code for a failed start
 
 
 if __name__ == "__main__":

@@ -11,7 +11,14 @@ from fastapi import FastAPI
 
 from app.adapters.interface import DatabaseAdapter
 from app.errors import Unavailable
-from containers.databases import Placement, adapters_by_name, bindings, placements
+from containers.databases import (
+    Placement,
+    adapters_by_name,
+    bindings,
+    placements,
+    shared_resources,
+    unserved_resources,
+)
 
 logger = logging.getLogger("multidb")
 
@@ -28,6 +35,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await placement.adapter.connect()
     try:
         _log_routes(container)
+        _log_shared(container)
         await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
         yield
     finally:
@@ -51,6 +59,26 @@ def _log_routes(container: Any) -> None:
             else f"{adapter.db_type} of {', '.join(_member_names(adapter))}"
         )
         logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
+
+
+def _log_shared(container: Any) -> None:
+    """In a tenant deployment, say which resources every tenant reads and writes alike."""
+    shared = shared_resources(container)
+    if not shared:
+        return
+    unserved = unserved_resources(container)
+    served = [binding for binding in shared if binding.resource.name not in unserved]
+    listed = ", ".join(f"/{binding.resource.name} ({binding.database})" for binding in served)
+    if container.settings().TENANT_SHARED is None:
+        logger.warning(
+            "shared between tenants: %s: every tenant reads and changes the same rows there; "
+            "name what may be shared in TENANT_SHARED (empty: nothing) to serve only that",
+            listed,
+        )
+    elif served:
+        logger.info("shared between tenants (TENANT_SHARED): %s", listed)
+    for name in sorted(unserved):
+        logger.info("route /%s not served: shared between tenants, and not in TENANT_SHARED", name)
 
 
 def _member_names(adapter: DatabaseAdapter) -> list[str]:

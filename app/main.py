@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app.api.auth import ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware
+from app.api.headers import NoSniffMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
@@ -16,7 +17,7 @@ from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
 from containers import Container
-from containers.databases import bindings
+from containers.databases import bindings, unserved_resources
 from settings import ConfigurationError
 
 
@@ -33,13 +34,16 @@ def create_app(container: Any = None) -> FastAPI:
         title="multidb",
         summary="One FastAPI service, several databases, chosen by configuration.",
         lifespan=lifespan,
+        redirect_slashes=False,  # done by app.api.slashes, with a relative Location
     )
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     app.add_middleware(ConsistencyMiddleware)
+    unserved = unserved_resources(container)  # TENANT_SHARED leaves them out
     for router in routers():
-        app.include_router(router)
+        if router.prefix.removeprefix("/") not in unserved:
+            app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
@@ -53,6 +57,7 @@ def create_app(container: Any = None) -> FastAPI:
     if settings.api_keys:
         app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
         amend_openapi(app, document_api_keys)
+    app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
     return app
 
 

@@ -10,7 +10,13 @@ from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
 from app.controllers.products import ProductController
 from app.controllers.users import UserController
-from containers.databases import adapters_by_name, check_relations, controllers_by_resource, named_databases
+from containers.databases import (
+    adapters_by_name,
+    check_relations,
+    check_tenant_shared,
+    controllers_by_resource,
+    named_databases,
+)
 from settings import ConfigurationError, Settings, describe_validation_error
 
 
@@ -61,4 +67,5 @@ class Container(containers.DeclarativeContainer):
             bound = list(container.databases.providers)
             container.databases.override(named_databases(settings, bound))
             check_relations(container)
+            check_tenant_shared(container)
         return container

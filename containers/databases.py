@@ -132,6 +132,39 @@ def check_relations(container: Any) -> None:
         )
 
 
+def shared_resources(container: Any) -> list[Binding]:
+    """In a tenant deployment, the resources served from one database for every tenant
+    (bound to a name that is not tenant-selected), TENANT_SHARED or not."""
+    settings = container.settings()
+    if not settings.TENANT_SELECTED:
+        return []
+    return [binding for binding in bindings(container) if binding.database not in settings.TENANT_SELECTED]
+
+
+def unserved_resources(container: Any) -> set[str]:
+    """Resources that TENANT_SHARED, when set, leaves out: shared, and not named there."""
+    named = container.settings().TENANT_SHARED
+    if named is None:
+        return set()
+    return {binding.resource.name for binding in shared_resources(container)} - set(named)
+
+
+def check_tenant_shared(container: Any) -> None:
+    settings = container.settings()
+    if settings.TENANT_SHARED is None:
+        return
+    databases = {binding.resource.name: binding.database for binding in bindings(container)}
+    problems = [
+        f"TENANT_SHARED: {name} is no resource (resources: {', '.join(sorted(databases))})"
+        if name not in databases
+        else f"TENANT_SHARED: {name} is tenant-selected ({databases[name]} is in TENANT_SELECTED)"
+        for name in settings.TENANT_SHARED
+        if databases.get(name) in (None, *settings.TENANT_SELECTED)
+    ]
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+
+
 def _controller_providers(container: Any) -> Iterator[tuple[Resource, providers.Factory[Any]]]:
     for provider in container.traverse(types=[providers.Factory]):
         cls = provider.cls

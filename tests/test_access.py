@@ -102,7 +102,8 @@ def test_the_openapi_document_declares_the_keys_when_they_are_on() -> None:
         "description": document["components"]["securitySchemes"]["bearerAuth"]["description"],
     }
     assert document["security"] == [{"bearerAuth": []}]
-    assert document["paths"]["/health"]["get"]["security"] == []
+    # Public, and a key shows more: OpenAPI's `{}` is "no key needed".
+    assert document["paths"]["/health"]["get"]["security"] == [{}, {"bearerAuth": []}]
     assert not {"401", "403"} & set(document["paths"]["/health"]["get"]["responses"])
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

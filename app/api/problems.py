@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from app.api.slashes import slash_redirect
 from app.errors import Conflict, Invalid, NotFound, PreconditionFailed, TenantRequired, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -95,8 +96,10 @@ async def _refused(request: Request, error: Exception) -> JSONResponse:
     return problem(422, str(error), errors=[])
 
 
-async def _http(request: Request, error: Exception) -> JSONResponse:
+async def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if error.status_code == 404 and (redirect := slash_redirect(request)) is not None:
+        return redirect
     return problem(error.status_code, str(error.detail), headers=error.headers)
 
 
