@@ -18,6 +18,7 @@ from app.api.conditional import if_match_versions, if_none_match_tags, not_modif
 from app.api.dependencies.container import Provided
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
+from app.api.strict import json_body, single_query_values
 from app.controllers.base import BaseController
 from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
@@ -32,6 +33,8 @@ PARTIAL = {
 }
 IfMatch = Annotated[frozenset[int] | None, Depends(if_match_versions)]
 IfNoneMatch = Annotated[frozenset[str] | None, Depends(if_none_match_tags)]
+JSON_BODY = [Depends(json_body)]  # the body is JSON, and names each key once
+SINGLE_QUERY_VALUES = [Depends(single_query_values)]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -65,8 +68,9 @@ def create_standard_routes(
         "",
         status_code=201,
         response_model=Read,
-        responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
+        responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
+        dependencies=JSON_BODY,
     )
     @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:
@@ -80,6 +84,7 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
+        dependencies=SINGLE_QUERY_VALUES,
     )
     @inject
     async def list_(
@@ -103,6 +108,7 @@ def create_standard_routes(
             304: {"description": "Not Modified: the ETag is one of If-None-Match", "headers": ETAG},
         },
         name=f"get_{name}",
+        dependencies=SINGLE_QUERY_VALUES,
     )
     @inject
     async def get(
@@ -122,8 +128,9 @@ def create_standard_routes(
     @router.put(
         "/{id}",
         response_model=Read,
-        responses={**problem_responses(400, 404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
+        dependencies=JSON_BODY,
     )
     @inject
     async def replace(
@@ -134,8 +141,9 @@ def create_standard_routes(
     @router.patch(
         "/{id}",
         response_model=Read,
-        responses={**problem_responses(400, 404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
+        dependencies=JSON_BODY,
     )
     @inject
     async def update(

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
-from app.models.types import INT64_MAX, Timestamp, storable
+from app.models.types import INT64_MAX, Timestamp, identifier, storable
 
 if TYPE_CHECKING:
     from app.models.resource import Resource
@@ -36,14 +36,37 @@ def _annotated(info: Any) -> Any:
     return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
 
 
-def partial_model(model: type[BaseModel]) -> type[BaseModel]:
+def _identifier_or_none(value: Any) -> Any:
+    return identifier(value) if isinstance(value, str) else value
+
+
+def _identifier_validators(names: tuple[str, ...]) -> dict[str, Any]:
+    return {"identifiers": field_validator(*names)(_identifier_or_none)} if names else {}
+
+
+def with_identifiers(model: type[BaseModel], names: tuple[str, ...]) -> type[BaseModel]:
+    """`model`, under its own name, with the fields `names` checked as identifiers."""
+    return create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        __validators__=_identifier_validators(names),
+    )
+
+
+def partial_model(model: type[BaseModel], identifiers: tuple[str, ...] = ()) -> type[BaseModel]:
     """`model` with every field optional, for PATCH. An explicit null is still checked
     against the field's type, so it is refused for a field that cannot be null."""
     fields: Any = {
         name: (_annotated(info), Field(default=None, description=info.description))
         for name, info in model.model_fields.items()
     }
-    return create_model(f"{model.__name__.removesuffix('Create')}Patch", __base__=Writable, **fields)
+    return create_model(
+        f"{model.__name__.removesuffix('Create')}Patch",
+        __base__=Writable,
+        __validators__=_identifier_validators(identifiers),
+        **fields,
+    )
 
 
 class SortKey(BaseModel):
@@ -53,7 +76,7 @@ class SortKey(BaseModel):
 
 def _sort_parser(allowed: tuple[str, ...]) -> Any:
     def parse(value: str | None) -> tuple[SortKey, ...]:
-        keys = []
+        keys: list[SortKey] = []
         for part in (value or "").split(","):
             name = part.strip()
             if not name:
@@ -62,6 +85,8 @@ def _sort_parser(allowed: tuple[str, ...]) -> Any:
             name = name.removeprefix("-").removeprefix("+")
             if name not in allowed:
                 raise ValueError(f"cannot sort by {name!r}; sortable fields: {', '.join(allowed)}")
+            if any(key.field == name for key in keys):  # so a sort is never longer than the fields
+                raise ValueError(f"sort names {name!r} more than once")
             keys.append(SortKey(field=name, descending=descending))
         return tuple(keys)
 
@@ -122,7 +147,10 @@ def list_params_model(resource: Resource) -> type[BaseModel]:
     return create_model(
         f"{resource.read.__name__}ListParams",
         __config__=ConfigDict(extra="forbid"),
-        __validators__={"storable": field_validator("*")(storable)},  # filter values reach the database too
+        __validators__={  # filter values reach the database too
+            "storable": field_validator("*")(storable),
+            **_identifier_validators(tuple(name for name in resource.identifiers if name in filters)),
+        },
         limit=(int, Field(default=20, ge=1, le=MAX_LIMIT)),
         offset=(int, Field(default=0, ge=0, le=INT64_MAX)),
         sort=(
