@@ -26,10 +26,26 @@ from settings import Settings
 
 @dataclass(frozen=True)
 class HttpLimits:
-    max_header_bytes: int = 32_768
-    max_headers: int = 100
-    header_timeout: float = 10.0
-    body_timeout: float = 30.0
+    max_header_bytes: int
+    max_headers: int
+    header_timeout: float
+    body_timeout: float
+
+    @classmethod
+    def of(cls, settings: Settings | None = None) -> HttpLimits:
+        """The limits `settings` set; without settings, their defaults (for a server that
+        uvicorn's command line started with this protocol)."""
+        value = (lambda name: getattr(settings, name)) if settings else _default
+        return cls(
+            max_header_bytes=value("HTTP_MAX_HEADER_BYTES"),
+            max_headers=value("HTTP_MAX_HEADERS"),
+            header_timeout=value("HTTP_HEADER_TIMEOUT"),
+            body_timeout=value("HTTP_BODY_TIMEOUT"),
+        )
+
+
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
 
 
 class _Refused(Exception):
@@ -45,7 +61,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, config: Any, server_state: Any, app_state: Any, _loop: Any = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self.limits: HttpLimits = getattr(config, "http_limits", HttpLimits())
+        self.limits: HttpLimits = getattr(config, "http_limits", None) or HttpLimits.of()
         self._in_head = True  # reading a request's head (or waiting for one)
         self._in_body = False
         self._head_bytes = 0  # bytes read since the head began
@@ -198,10 +214,5 @@ def server_config(app: Any, settings: Settings) -> uvicorn.Config:
         limit_concurrency=settings.HTTP_MAX_CONNECTIONS,
         timeout_keep_alive=settings.HTTP_KEEP_ALIVE_TIMEOUT,
     )
-    config.http_limits = HttpLimits(  # type: ignore[attr-defined]
-        max_header_bytes=settings.HTTP_MAX_HEADER_BYTES,
-        max_headers=settings.HTTP_MAX_HEADERS,
-        header_timeout=settings.HTTP_HEADER_TIMEOUT,
-        body_timeout=settings.HTTP_BODY_TIMEOUT,
-    )
+    config.http_limits = HttpLimits.of(settings)  # type: ignore[attr-defined]
     return config
