@@ -63,7 +63,7 @@ def requests_of(document: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client(mongodb_url: str) -> AsyncIterator[httpx.AsyncClient]:
     probe = APIRouter()
 
     @probe.get("/probe/consistency")
@@ -71,7 +71,10 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
         current = consistency.current()
         return {"primary_only": current.primary_only, "seen": current.seen}
 
-    config = settings(DB_TYPE="memory", API_KEYS=KEY)
+    # users_db on MongoDB, whose causal reads make tokens mean something: the token
+    # middleware is there, as in any deployment where a token can be presented.
+    users_db = {"DB_TYPE": "mongodb", "CONNECTION_STRING": mongodb_url, "DB_NAME": "multidb_token_fuzz"}
+    config = settings(DB_TYPE="memory", API_KEYS=KEY, DATABASES={"users_db": users_db})
     async with serve(container(config), probe) as served:
         yield served
 
