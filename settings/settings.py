@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     HTTP_MAX_HEADER_BYTES: int = Field(default=32_768, ge=1024)  # request line and headers: else 431
     HTTP_MAX_HEADERS: int = Field(default=100, ge=1)  # header lines: else 431
     HTTP_HEADER_TIMEOUT: float = Field(default=10.0, gt=0)  # for the whole head: else 408 and closed
-    HTTP_BODY_TIMEOUT: float = Field(default=30.0, gt=0)  # for the whole body, once the head is in
+    HTTP_BODY_TIMEOUT: float = Field(default=10.0, gt=0)  # for the whole body, once the head is in
     HTTP_KEEP_ALIVE_TIMEOUT: int = Field(default=5, ge=1)  # an idle connection is closed after it
     HTTP_MAX_CONNECTIONS: int = Field(default=1000, ge=1)  # open at once (per worker): else 503
     # Proxies whose X-Forwarded-For and -Proto are believed (addresses or networks,
