@@ -4,19 +4,17 @@ import sys
 
 import uvicorn
 
+from app.api.server import server_config
+from app.cli import main as db
+from app.main import _default_app
+from app.shards import main as shards
+
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["db"]:
-        from app.cli import main as db
-
         return db(argv[1:])
     if argv[:1] == ["shards"]:
-        from app.shards import main as shards
-
         return shards(argv[1:])
-    from app.api.server import server_config
-    from app.main import _default_app
-
     app = _default_app()
     server = uvicorn.Server(server_config(app, app.state.container.settings()))
     server.run()

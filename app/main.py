@@ -24,7 +24,7 @@ from containers.databases import bindings, unserved_resources
 from settings import ConfigurationError
 
 
-def create_app(container: Any = None) -> FastAPI:
+def create_app(container: Container | None = None) -> FastAPI:
     """The service around `container` (by default one built from the environment).
 
     dependency-injector wires module functions, so the last app created in a process
@@ -47,7 +47,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.add_middleware(ConsistencyMiddleware)
     app.add_middleware(MethodsMiddleware, routes=app.router.routes)
     unserved = unserved_resources(container)  # TENANT_SHARED leaves them out
-    for router in routers():
+    for router in routers(container):
         if router.prefix.removeprefix("/") not in unserved:
             app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds

@@ -6,21 +6,21 @@ whose types are the resource's models, at run time (and mypy cannot check them).
 
 # mypy: disable-error-code="valid-type"
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import if_match_versions, if_none_match_tags, not_modified, set_etag
-from app.api.dependencies.container import Provided
+from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
+from app.api.queries import expand_params_model, list_params_model
 from app.api.strict import json_body, single_query_values
 from app.controllers.base import BaseController
-from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -52,14 +52,21 @@ def create_standard_routes(
     *,
     resource: Resource,
     controller: providers.Provider[Any],
+    served: Mapping[str, Resource] | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
-    the `controller` provider of the container."""
-    Controller = Annotated[BaseController, Depends(Provided[controller])]
+    `controller`, a provider of the app's container (so its overrides apply). `served`
+    holds the targets of its relations, by name."""
+
+    async def provided() -> BaseController:
+        made: BaseController = controller()
+        return made
+
+    Controller = Annotated[BaseController, Depends(provided)]
     Create, Patch, Read = resource.create, resource.patch, resource.read
-    ListParams, ExpandParams = resource.list_params, resource.expand_params
-    Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
+    ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
+    Expanded = expanded_read_model(resource, served or {})  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name
@@ -72,7 +79,6 @@ def create_standard_routes(
         name=f"create_{name}",
         dependencies=JSON_BODY,
     )
-    @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:
         row = await controller.create(body)
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
@@ -86,7 +92,6 @@ def create_standard_routes(
         name=f"list_{name}",
         dependencies=SINGLE_QUERY_VALUES,
     )
-    @inject
     async def list_(
         params: Annotated[ListParams, Query()],
         response: Response,
@@ -110,7 +115,6 @@ def create_standard_routes(
         name=f"get_{name}",
         dependencies=SINGLE_QUERY_VALUES,
     )
-    @inject
     async def get(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
@@ -132,7 +136,6 @@ def create_standard_routes(
         name=f"replace_{name}",
         dependencies=JSON_BODY,
     )
-    @inject
     async def replace(
         id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch
     ) -> Any:
@@ -145,7 +148,6 @@ def create_standard_routes(
         name=f"update_{name}",
         dependencies=JSON_BODY,
     )
-    @inject
     async def update(
         id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch
     ) -> Any:
@@ -158,7 +160,6 @@ def create_standard_routes(
         responses=problem_responses(400, 404, 412, 422, 503),
         name=f"delete_{name}",
     )
-    @inject
     async def delete(id: UUID, controller: Controller, if_match: IfMatch) -> None:
         await controller.delete(id, if_match)
 

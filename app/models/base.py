@@ -1,16 +1,11 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from app.models.types import INT64_MAX, Timestamp, identifier, storable
-
-if TYPE_CHECKING:
-    from app.models.resource import Resource
-
-MAX_LIMIT = 100
+from app.models.types import Timestamp, identifier, storable
 
 
 class Writable(BaseModel):
@@ -32,7 +27,8 @@ class Record(BaseModel):
     updated_at: Timestamp
 
 
-def _annotated(info: Any) -> Any:
+def field_type(info: Any) -> Any:
+    """A model field's type with its constraints, to declare the same field elsewhere."""
     return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
 
 
@@ -40,17 +36,16 @@ def _identifier_or_none(value: Any) -> Any:
     return identifier(value) if isinstance(value, str) else value
 
 
-def _identifier_validators(names: tuple[str, ...]) -> dict[str, Any]:
+def identifier_validators(names: tuple[str, ...]) -> dict[str, Any]:
+    """`__validators__` of a model whose fields `names` are identifiers (types.identifier)."""
     return {"identifiers": field_validator(*names)(_identifier_or_none)} if names else {}
 
 
 def with_identifiers(model: type[BaseModel], names: tuple[str, ...]) -> type[BaseModel]:
     """`model`, under its own name, with the fields `names` checked as identifiers."""
+    validators = identifier_validators(names)
     return create_model(
-        model.__name__,
-        __base__=model,
-        __module__=model.__module__,
-        __validators__=_identifier_validators(names),
+        model.__name__, __base__=model, __module__=model.__module__, __validators__=validators
     )
 
 
@@ -58,13 +53,13 @@ def partial_model(model: type[BaseModel], identifiers: tuple[str, ...] = ()) -> 
     """`model` with every field optional, for PATCH. An explicit null is still checked
     against the field's type, so it is refused for a field that cannot be null."""
     fields: Any = {
-        name: (_annotated(info), Field(default=None, description=info.description))
+        name: (field_type(info), Field(default=None, description=info.description))
         for name, info in model.model_fields.items()
     }
     return create_model(
         f"{model.__name__.removesuffix('Create')}Patch",
         __base__=Writable,
-        __validators__=_identifier_validators(identifiers),
+        __validators__=identifier_validators(identifiers),
         **fields,
     )
 
@@ -72,104 +67,3 @@ def partial_model(model: type[BaseModel], identifiers: tuple[str, ...] = ()) -> 
 class SortKey(BaseModel):
     field: str
     descending: bool = False
-
-
-def _sort_parser(allowed: tuple[str, ...]) -> Any:
-    def parse(value: str | None) -> tuple[SortKey, ...]:
-        keys: list[SortKey] = []
-        for part in (value or "").split(","):
-            name = part.strip()
-            if not name:
-                continue
-            descending = name.startswith("-")
-            name = name.removeprefix("-").removeprefix("+")
-            if name not in allowed:
-                raise ValueError(f"cannot sort by {name!r}; sortable fields: {', '.join(allowed)}")
-            if any(key.field == name for key in keys):  # so a sort is never longer than the fields
-                raise ValueError(f"sort names {name!r} more than once")
-            keys.append(SortKey(field=name, descending=descending))
-        return tuple(keys)
-
-    return parse
-
-
-def _expand_parser(allowed: tuple[str, ...]) -> Any:
-    def parse(value: str | None) -> tuple[str, ...]:
-        names = [name for name in (part.strip() for part in (value or "").split(",")) if name]
-        for name in names:
-            if name not in allowed:
-                raise ValueError(f"cannot expand {name!r}; relations: {', '.join(allowed)}")
-        return tuple(dict.fromkeys(names))
-
-    return parse
-
-
-def _expand_fields(resource: Resource) -> dict[str, Any]:
-    """`expand` and `expand_strict`, for a resource that declares relations."""
-    if not resource.relations:
-        return {}
-    allowed = tuple(relation.name for relation in resource.relations)
-    return {
-        "expand": (
-            Annotated[str | None, AfterValidator(_expand_parser(allowed))],
-            Field(
-                default=None,
-                description=f"Comma-separated relations to embed: {', '.join(allowed)}.",
-            ),
-        ),
-        "expand_strict": (
-            bool,
-            Field(
-                default=False,
-                description="Answer 503 when a relation cannot be loaded, instead of null "
-                "and its name in X-Expand-Failed.",
-            ),
-        ),
-    }
-
-
-def expand_params_model(resource: Resource) -> type[BaseModel]:
-    """The query parameters of `GET /{resource}/{id}`: what to expand, for a resource
-    with relations (other parameters are refused, so a mistyped one is not ignored)."""
-    return create_model(
-        f"{resource.read.__name__}ExpandParams",
-        __config__=ConfigDict(extra="forbid" if resource.relations else "ignore"),
-        **_expand_fields(resource),
-    )
-
-
-def list_params_model(resource: Resource) -> type[BaseModel]:
-    """The query parameters of `GET /{resource}`: paging, sort and equality filters.
-    Unknown parameters are refused, so a mistyped filter cannot return everything."""
-    filters: Any = {
-        name: (_annotated(resource.read.model_fields[name]) | None, None) for name in resource.filterable
-    }
-    return create_model(
-        f"{resource.read.__name__}ListParams",
-        __config__=ConfigDict(extra="forbid"),
-        __validators__={  # filter values reach the database too
-            "storable": field_validator("*")(storable),
-            **_identifier_validators(tuple(name for name in resource.identifiers if name in filters)),
-        },
-        limit=(int, Field(default=20, ge=1, le=MAX_LIMIT)),
-        offset=(int, Field(default=0, ge=0, le=INT64_MAX)),
-        sort=(
-            Annotated[str | None, AfterValidator(_sort_parser(resource.sortable))],
-            Field(
-                default=None,
-                description="Comma-separated fields, '-' for descending; default oldest first.",
-            ),
-        ),
-        allow_partial=(
-            bool,
-            Field(
-                default=False,
-                description=(
-                    "On a sharded database, answer with the rows of the shards that are up when "
-                    "some are down, naming the missing ones in X-Partial-Results; else 503."
-                ),
-            ),
-        ),
-        **filters,
-        **_expand_fields(resource),
-    )

@@ -5,13 +5,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from sqlalchemy import JSON, Table
 
-from app.models.base import (
-    Record,
-    expand_params_model,
-    list_params_model,
-    partial_model,
-    with_identifiers,
-)
+from app.models.base import Record, partial_model, with_identifiers
 
 
 @dataclass(frozen=True)
@@ -42,8 +36,6 @@ class Resource:
     relations: tuple[Relation, ...] = ()
     shard_key: str = "id"
     patch: type[BaseModel] = field(init=False)
-    list_params: type[BaseModel] = field(init=False)
-    expand_params: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.shard_key not in self.table.columns:
@@ -58,8 +50,6 @@ class Resource:
         if self.identifiers:  # NFC, and no invisible characters: see types.identifier
             object.__setattr__(self, "create", with_identifiers(self.create, self.identifiers))
         object.__setattr__(self, "patch", partial_model(self.create, self.identifiers))
-        object.__setattr__(self, "list_params", list_params_model(self))
-        object.__setattr__(self, "expand_params", expand_params_model(self))
 
     def relation(self, name: str) -> Relation:
         return next(relation for relation in self.relations if relation.name == name)
