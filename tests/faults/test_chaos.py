@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import Store
 from app.adapters.mongodb.adapter import MongoAdapter
 from app.adapters.sql.adapter import SQLAdapter
 from tests.support import backends, stored
@@ -70,10 +70,9 @@ async def database_of(server: Server, name: str) -> dict[str, Any]:
     return {"DB_TYPE": "mongodb", "CONNECTION_STRING": server.url, "DB_NAME": name, **timeouts}
 
 
-def checked_out(adapter: DatabaseAdapter) -> int:
+def checked_out(adapter: Store) -> int:
     if isinstance(adapter, SQLAdapter):
-        pool: Any = adapter.engine.pool  # a QueuePool
-        return int(pool.checkedout())
+        return adapter.checked_out()
     assert isinstance(adapter, MongoAdapter)
     assert adapter._client is not None
     servers = adapter._client._topology._servers.values()
