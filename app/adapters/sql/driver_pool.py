@@ -213,7 +213,8 @@ class DriverPool(SQLAdapter):
         if isinstance(error, TimeoutError):
             return self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s")
         if self.schema == "behind":  # the likely cause: a table or column not there yet
-            return self._unavailable("its schema is behind head; run `python -m app db upgrade`", error)
+            command = f"python -m app db upgrade --database {self.name}"
+            return self._unavailable(f"its schema is behind head; run `{command}`", error)
         return self._translate(error, resource)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:

@@ -11,6 +11,7 @@ import aiomysql
 from pymysql import err
 from sqlalchemy import URL
 
+from app.adapters import failures
 from app.adapters.interface import Row
 from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
@@ -112,5 +113,5 @@ class MariaDBAdapter(DriverAdapter):
         if isinstance(error, err.DataError):  # a value the models should have refused
             return Invalid(f"database {self.name!r} refused a value of the request")
         if isinstance(error, _UNAVAILABLE):
-            return self._unavailable(type(error).__name__, error)
+            return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
         return error

@@ -14,6 +14,7 @@ from asyncpg import exceptions as pg
 from asyncpg.protocol.protocol import BUILTIN_TYPE_NAME_MAP
 from sqlalchemy import URL
 
+from app.adapters import failures
 from app.adapters.interface import Row
 from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
@@ -118,7 +119,7 @@ class PostgresAdapter(DriverAdapter):
         if isinstance(error, pg.DataError):  # a value the models should have refused
             return Invalid(f"database {self.name!r} refused a value of the request")
         if isinstance(error, _UNAVAILABLE):
-            return self._unavailable(type(error).__name__, error)
+            return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
         return error
 
     @staticmethod
