@@ -5,18 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import Response
-
 _STRONG = re.compile(r'"(\d{1,18})"', re.ASCII)
 
 
 def etag(row: dict[str, Any]) -> str:
     return f'"{row["version"]}"'
-
-
-def set_etag(response: Response, row: dict[str, Any]) -> dict[str, Any]:
-    response.headers["ETag"] = etag(row)
-    return row
 
 
 def versions(if_match: str | None) -> frozenset[int] | None:

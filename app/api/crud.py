@@ -14,8 +14,9 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
-from app.api.conditional import set_etag, versions
+from app.api.conditional import etag, versions
 from app.api.dependencies.container import Provided
+from app.api.encoding import Encoder, JSONBody
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
 from app.controllers.base import BaseController
@@ -61,6 +62,8 @@ def create_standard_routes(
     Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
+    # The routes answer with the bytes these write; the response models only document them.
+    encode, encode_read = Encoder(Expanded), Encoder(Read)
     name = resource.name
 
     @router.post(
@@ -71,10 +74,10 @@ def create_standard_routes(
         name=f"create_{name}",
     )
     @inject
-    async def create(body: Create, response: Response, controller: Controller) -> Any:
+    async def create(body: Create, controller: Controller) -> Any:
         row = await controller.create(body)
-        response.headers["Location"] = f"{router.prefix}/{row['id']}"
-        return set_etag(response, row)
+        headers = {"Location": f"{router.prefix}/{row['id']}", "ETag": etag(row)}
+        return JSONBody(encode_read.one(row), 201, headers)
 
     @router.get(
         "",
@@ -84,16 +87,12 @@ def create_standard_routes(
         name=f"list_{name}",
     )
     @inject
-    async def list_(
-        params: Annotated[ListParams, Query()],
-        response: Response,
-        controller: Controller,
-    ) -> Any:
+    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:
         page = await controller.list(params)
-        if page.missing:
-            response.headers["X-Partial-Results"] = f"missing={','.join(page.missing)}"
-        await expand(resource, page.items, params, response)
-        return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
+        headers = {"X-Partial-Results": f"missing={','.join(page.missing)}"} if page.missing else {}
+        await expand(resource, page.items, params, headers)
+        body = encode.page(page.items, page.total, params.limit, params.offset)  # type: ignore[attr-defined]
+        return JSONBody(body, 200, headers)
 
     @router.get(
         "/{id}",
@@ -106,12 +105,12 @@ def create_standard_routes(
     async def get(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
-        response: Response,
         controller: Controller,
     ) -> Any:
         row = await controller.get(id)
-        await expand(resource, [row], params, response)
-        return set_etag(response, row)
+        headers = {"ETag": etag(row)}
+        await expand(resource, [row], params, headers)
+        return JSONBody(encode.one(row), 200, headers)
 
     @router.put(
         "/{id}",
@@ -120,10 +119,9 @@ def create_standard_routes(
         name=f"replace_{name}",
     )
     @inject
-    async def replace(
-        id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch = None
-    ) -> Any:
-        return set_etag(response, await controller.replace(id, body, versions(if_match)))
+    async def replace(id: UUID, body: Create, controller: Controller, if_match: IfMatch = None) -> Any:
+        row = await controller.replace(id, body, versions(if_match))
+        return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.patch(
         "/{id}",
@@ -132,10 +130,9 @@ def create_standard_routes(
         name=f"update_{name}",
     )
     @inject
-    async def update(
-        id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch = None
-    ) -> Any:
-        return set_etag(response, await controller.update(id, body, versions(if_match)))
+    async def update(id: UUID, body: Patch, controller: Controller, if_match: IfMatch = None) -> Any:
+        row = await controller.update(id, body, versions(if_match))
+        return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.delete(
         "/{id}",
