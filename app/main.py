@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app.api.auth import ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
-from app.api.consistency import ConsistencyMiddleware
+from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
@@ -37,7 +37,8 @@ def create_app(container: Any = None) -> FastAPI:
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
-    app.add_middleware(ConsistencyMiddleware)
+    if tokens_needed(settings):
+        app.add_middleware(ConsistencyMiddleware)
     for router in routers():
         app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds

@@ -7,7 +7,6 @@ is read, and a body streamed without one is counted as it arrives.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,7 +22,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
+        declared = _declared_length(scope)
+        if declared is None:  # neither Content-Length nor Transfer-Encoding: no body (RFC 9112)
+            await self.app(scope, receive, send)
+            return
         if declared.isdigit() and int(declared) > self.max_bytes:
             await problem(413, self._detail)(scope, receive, send)
             return
@@ -43,3 +45,16 @@ class BodyLimitMiddleware:
     @property
     def _detail(self) -> str:
         return f"the request body is larger than {self.max_bytes} bytes (MAX_BODY_BYTES)"
+
+
+def _declared_length(scope: Scope) -> str | None:
+    """The Content-Length of a request that may carry a body ("" when it is streamed
+    without one); None when it carries none, so that a GET pays nothing here."""
+    found = None
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"content-length":
+            return value.decode("latin-1")
+        if name == b"transfer-encoding":
+            found = ""
+    return found
