@@ -158,7 +158,8 @@ def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outc
         if not outcome.imported_app.startswith(str(ROOT)):
             outcome.problems.append(f"the service imports app from {outcome.imported_app}, not from {ROOT}")
         if running and running[0].name == SERVICE:
-            parity = check_parity(running[0], running[1:], ready.ids)
+            loose = {baseline.variant for baseline in ready.target.baselines if not baseline.exact}
+            parity = check_parity(running[0], running[1:], ready.ids, loose)
             outcome.problems += [f"{backend.name}: {problem}" for problem in parity]
         for workload in WORKLOADS:
             _measure_workload(backend, workload, running, options, ready.ids_file, outcome)
