@@ -94,15 +94,7 @@ def create_standard_routes(
         body = encode.page(page.items, page.total, params.limit, params.offset)  # type: ignore[attr-defined]
         return JSONBody(body, 200, headers)
 
-    @router.get(
-        "/{id}",
-        response_model=Expanded,
-        response_model_exclude_unset=bool(resource.relations),
-        responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
-        name=f"get_{name}",
-    )
-    @inject
-    async def get(
+    async def get_expanded(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
         controller: Controller,
@@ -111,6 +103,18 @@ def create_standard_routes(
         headers = {"ETag": etag(row)}
         await expand(resource, [row], params, headers)
         return JSONBody(encode.one(row), 200, headers)
+
+    async def get(id: UUID, controller: Controller) -> Any:  # no query parameter to parse per request
+        row = await controller.get(id)
+        return JSONBody(encode.one(row), 200, {"ETag": etag(row)})
+
+    router.get(
+        "/{id}",
+        response_model=Expanded,
+        response_model_exclude_unset=bool(resource.relations),
+        responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
+        name=f"get_{name}",
+    )(inject(get_expanded if resource.relations else get))
 
     @router.put(
         "/{id}",
