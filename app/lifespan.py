@@ -5,13 +5,15 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.composite import CompositeAdapter
+from app.adapters.interface import DatabaseAdapter, Store
 from app.errors import Unavailable
-from containers.databases import Placement, adapters_by_name, bindings, placements
+from containers import Container
+from containers.databases import Placement, bindings, placements
+from containers.named import adapters_by_name
 
 logger = logging.getLogger("multidb")
 
@@ -21,7 +23,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open one pool per named database, check each schema against its migrations
     (upgrading it where AUTO_MIGRATE allows), and close the pools at exit. A database
     that is down does not stop the start: its routes answer 503 until it is back."""
-    container = app.state.container
+    container: Container = app.state.container
     found = placements(container)
     for placement in found:
         placement.adapter.resources = tuple(placement.resources)
@@ -35,42 +37,37 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await placement.adapter.disconnect()
 
 
-def _log_routes(container: Any) -> None:
+def _log_routes(container: Container) -> None:
     configured = set(container.settings().database_configs())
     adapters = adapters_by_name(container.databases)
     for binding in bindings(container):
         adapter = adapters[binding.database]
+        composite = isinstance(adapter, CompositeAdapter)
         fallback = (
-            ""
-            if binding.database in configured or adapter.members
-            else "  (not configured: falls back to default)"
+            "" if binding.database in configured or composite else "  (not configured: falls back to default)"
         )
         where = (
-            adapter.config.describe()
-            if not adapter.members
-            else f"{adapter.db_type} of {', '.join(_member_names(adapter))}"
+            adapter.describe() if isinstance(adapter, CompositeAdapter) else _store(adapter).config.describe()
         )
         logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
 
 
-def _member_names(adapter: DatabaseAdapter) -> list[str]:
-    """Each member's database, after its key where that differs (a tenant: acme -> acme_db)."""
-    return [
-        key if key == member.name else f"{key} -> {member.name}" for key, member in adapter.members.items()
-    ]
+def _store(adapter: DatabaseAdapter) -> Store:
+    assert isinstance(adapter, Store), f"{adapter.name}: neither a store nor a composite of stores"
+    return adapter
 
 
-def _by_identity(found: list[Placement]) -> list[list[DatabaseAdapter]]:
+def _by_identity(found: list[Placement]) -> list[list[Store]]:
     """Adapters grouped by the physical database they reach: one group is migrated
     by one adapter after another, never two at once."""
-    groups: dict[str, list[DatabaseAdapter]] = defaultdict(list)
+    groups: dict[str, list[Store]] = defaultdict(list)
     for placement in found:
         if placement.resources:
             groups[placement.adapter.identity].append(placement.adapter)
     return list(groups.values())
 
 
-async def _check_schemas(adapters: list[DatabaseAdapter]) -> None:
+async def _check_schemas(adapters: list[Store]) -> None:
     for adapter in adapters:
         try:
             await adapter.check_schema()

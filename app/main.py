@@ -20,7 +20,7 @@ from containers.databases import bindings
 from settings import ConfigurationError
 
 
-def create_app(container: Any = None) -> FastAPI:
+def create_app(container: Container | None = None) -> FastAPI:
     """The service around `container` (by default one built from the environment).
 
     dependency-injector wires module functions, so the last app created in a process
@@ -39,9 +39,9 @@ def create_app(container: Any = None) -> FastAPI:
     install_problem_handlers(app)
     if tokens_needed(settings):
         app.add_middleware(ConsistencyMiddleware)
-    for router in routers():
+    for router in routers(container):
         # The routes become the app's own: an included router is one more layer that every
-        # request is matched through (bench/README.md, "The routes").
+        # request is matched through (bench/README.md, "Issue 11, the HTTP side").
         app.router.routes.extend(router.routes)
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)

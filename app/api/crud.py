@@ -6,21 +6,21 @@ whose types are the resource's models, at run time (and mypy cannot check them).
 
 # mypy: disable-error-code="valid-type"
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import etag, versions
-from app.api.dependencies.container import Provided
 from app.api.encoding import Encoder, JSONBody
+from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
+from app.api.queries import expand_params_model, list_params_model
 from app.controllers.base import BaseController
-from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -52,19 +52,27 @@ def create_standard_routes(
     *,
     resource: Resource,
     controller: providers.Provider[Any],
+    served: Mapping[str, Resource] | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
-    the `controller` provider of the container."""
-    Controller = Annotated[BaseController, Depends(Provided[controller])]
+    `controller`, a provider of the app's container (so its overrides apply). `served`
+    holds the targets of its relations, by name."""
+
+    def made() -> BaseController:
+        # Called in the route rather than declared as a dependency: FastAPI would solve
+        # it per request (bench/README.md, "Issue 11, the HTTP side").
+        fresh: BaseController = controller()
+        return fresh
+
     Create, Patch, Read = resource.create, resource.patch, resource.read
-    ListParams, ExpandParams = resource.list_params, resource.expand_params
-    Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
+    ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
+    Expanded = expanded_read_model(resource, served or {})  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
+    name = resource.name
     # The routes answer with the bytes these write; the response models only document them.
     encode, encode_read = Encoder(Expanded), Encoder(Read)
-    name = resource.name
 
     @router.post(
         "",
@@ -73,9 +81,8 @@ def create_standard_routes(
         responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
     )
-    @inject
-    async def create(body: Create, controller: Controller) -> Any:
-        row = await controller.create(body)
+    async def create(body: Create) -> Any:
+        row = await made().create(body)
         headers = {"Location": f"{router.prefix}/{row['id']}", "ETag": etag(row)}
         return JSONBody(encode_read.one(row), 201, headers)
 
@@ -86,26 +93,21 @@ def create_standard_routes(
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
     )
-    @inject
-    async def list_(params: Annotated[ListParams, Query()], controller: Controller) -> Any:
-        page = await controller.list(params)
+    async def list_(params: Annotated[ListParams, Query()]) -> Any:
+        page = await made().list(params)
         headers = {"X-Partial-Results": f"missing={','.join(page.missing)}"} if page.missing else {}
         await expand(resource, page.items, params, headers)
         body = encode.page(page.items, page.total, params.limit, params.offset)  # type: ignore[attr-defined]
         return JSONBody(body, 200, headers)
 
-    async def get_expanded(
-        id: UUID,
-        params: Annotated[ExpandParams, Query()],
-        controller: Controller,
-    ) -> Any:
-        row = await controller.get(id)
+    async def get_expanded(id: UUID, params: Annotated[ExpandParams, Query()]) -> Any:
+        row = await made().get(id)
         headers = {"ETag": etag(row)}
         await expand(resource, [row], params, headers)
         return JSONBody(encode.one(row), 200, headers)
 
-    async def get(id: UUID, controller: Controller) -> Any:  # no query parameter to parse per request
-        row = await controller.get(id)
+    async def get(id: UUID) -> Any:  # no query model to solve per request
+        row = await made().get(id)
         return JSONBody(encode.one(row), 200, {"ETag": etag(row)})
 
     router.get(
@@ -114,7 +116,7 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),
         responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
         name=f"get_{name}",
-    )(inject(get_expanded if resource.relations else get))
+    )(get_expanded if resource.relations else get)
 
     @router.put(
         "/{id}",
@@ -122,9 +124,8 @@ def create_standard_routes(
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
     )
-    @inject
-    async def replace(id: UUID, body: Create, controller: Controller, if_match: IfMatch = None) -> Any:
-        row = await controller.replace(id, body, versions(if_match))
+    async def replace(id: UUID, body: Create, if_match: IfMatch = None) -> Any:
+        row = await made().replace(id, body, versions(if_match))
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.patch(
@@ -133,9 +134,8 @@ def create_standard_routes(
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
     )
-    @inject
-    async def update(id: UUID, body: Patch, controller: Controller, if_match: IfMatch = None) -> Any:
-        row = await controller.update(id, body, versions(if_match))
+    async def update(id: UUID, body: Patch, if_match: IfMatch = None) -> Any:
+        row = await made().update(id, body, versions(if_match))
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.delete(
@@ -145,8 +145,7 @@ def create_standard_routes(
         responses=problem_responses(404, 412, 422, 503),
         name=f"delete_{name}",
     )
-    @inject
-    async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:
-        await controller.delete(id, versions(if_match))
+    async def delete(id: UUID, if_match: IfMatch = None) -> None:
+        await made().delete(id, versions(if_match))
 
     return router
