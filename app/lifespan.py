@@ -12,7 +12,7 @@ from app.adapters.composite import CompositeAdapter
 from app.adapters.interface import DatabaseAdapter, Store
 from app.errors import Unavailable
 from containers import Container
-from containers.databases import Placement, bindings, placements
+from containers.databases import Placement, bindings, placements, shared_resources, unserved_resources
 from containers.named import adapters_by_name
 
 logger = logging.getLogger("multidb")
@@ -30,6 +30,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await placement.adapter.connect()
     try:
         _log_routes(container)
+        _log_shared(container)
         await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
         yield
     finally:
@@ -50,6 +51,26 @@ def _log_routes(container: Container) -> None:
             adapter.describe() if isinstance(adapter, CompositeAdapter) else _store(adapter).config.describe()
         )
         logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
+
+
+def _log_shared(container: Container) -> None:
+    """In a tenant deployment, say which resources every tenant reads and writes alike."""
+    shared = shared_resources(container)
+    if not shared:
+        return
+    unserved = unserved_resources(container)
+    served = [binding for binding in shared if binding.resource.name not in unserved]
+    listed = ", ".join(f"/{binding.resource.name} ({binding.database})" for binding in served)
+    if container.settings().TENANT_SHARED is None:
+        logger.warning(
+            "shared between tenants: %s: every tenant reads and changes the same rows there; "
+            "name what may be shared in TENANT_SHARED (empty: nothing) to serve only that",
+            listed,
+        )
+    elif served:
+        logger.info("shared between tenants (TENANT_SHARED): %s", listed)
+    for name in sorted(unserved):
+        logger.info("route /%s not served: shared between tenants, and not in TENANT_SHARED", name)
 
 
 def _store(adapter: DatabaseAdapter) -> Store:

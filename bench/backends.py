@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.connections import Counter, mysql_connections, postgres_sessions
+
 BASELINE = "baseline"
 PER_REQUEST = "connect per request"
 SERVICE = "service"
@@ -45,6 +47,7 @@ class Target:
     settings: dict[str, str]
     baselines: tuple[Baseline, ...]
     version: str
+    connections: Counter | None = None  # connections opened on the database so far
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ def postgres(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
             *(Baseline(peer, module, environment, exact=False) for peer, module in PEERS.items()),
         ),
         version=version,
+        connections=postgres_sessions(url),
     )
 
 
@@ -140,7 +144,10 @@ def mysql(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
     version = asyncio.run(recreate_mysql(url))
     environment = {**mysql_environment(url), "BENCH_POOL_SIZE": str(pool_size)}
     yield Target(
-        database_settings("mysql", url), (Baseline(BASELINE, "bench.baseline.mysql", environment),), version
+        database_settings("mysql", url),
+        (Baseline(BASELINE, "bench.baseline.mysql", environment),),
+        version,
+        mysql_connections(url),
     )
 
 

@@ -23,6 +23,9 @@ _SERVICE_VARIABLES = (
     "API_KEYS",
     "MAX_BODY_BYTES",
     "TENANT",
+    "HTTP_",
+    "FORWARDED_ALLOW_IPS",
+    "CORS_",
 )
 
 

@@ -11,15 +11,16 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, create_model
 
-from app.api.conditional import etag, versions
+from app.api.conditional import etag, if_match_versions, if_none_match_tags, not_modified
 from app.api.encoding import Encoder, JSONBody
 from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
+from app.api.strict import json_body, single_query_values
 from app.controllers.base import BaseController
 from app.models.resource import Resource
 
@@ -31,10 +32,10 @@ PARTIAL = {
         "schema": {"type": "string"},
     }
 }
-IfMatch = Annotated[
-    str | None,
-    Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
-]
+IfMatch = Annotated[frozenset[int] | None, Depends(if_match_versions)]
+IfNoneMatch = Annotated[frozenset[str] | None, Depends(if_none_match_tags)]
+JSON_BODY = [Depends(json_body)]  # the body is JSON, and names each key once
+SINGLE_QUERY_VALUES = [Depends(single_query_values)]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -78,8 +79,9 @@ def create_standard_routes(
         "",
         status_code=201,
         response_model=Read,
-        responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
+        responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
+        dependencies=JSON_BODY,
     )
     async def create(body: Create) -> Any:
         row = await made().create(body)
@@ -92,6 +94,7 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
+        dependencies=SINGLE_QUERY_VALUES,
     )
     async def list_(params: Annotated[ListParams, Query()]) -> Any:
         page = await made().list(params)
@@ -100,52 +103,64 @@ def create_standard_routes(
         body = encode.page(page.items, page.total, params.limit, params.offset)  # type: ignore[attr-defined]
         return JSONBody(body, 200, headers)
 
-    async def get_expanded(id: UUID, params: Annotated[ExpandParams, Query()]) -> Any:
+    async def get_expanded(
+        id: UUID, params: Annotated[ExpandParams, Query()], if_none_match: IfNoneMatch
+    ) -> Any:
         row = await made().get(id)
+        # The ETag is the row's own version: an expanded answer, which embeds other rows, is always sent.
+        if not getattr(params, "expand", None) and (unchanged := not_modified(if_none_match, row)):
+            return unchanged
         headers = {"ETag": etag(row)}
         await expand(resource, [row], params, headers)
         return JSONBody(encode.one(row), 200, headers)
 
-    async def get(id: UUID) -> Any:  # no query model to solve per request
+    async def get(id: UUID, if_none_match: IfNoneMatch) -> Any:  # no query model to solve per request
         row = await made().get(id)
-        return JSONBody(encode.one(row), 200, {"ETag": etag(row)})
+        return not_modified(if_none_match, row) or JSONBody(encode.one(row), 200, {"ETag": etag(row)})
 
     router.get(
         "/{id}",
         response_model=Expanded,
         response_model_exclude_unset=bool(resource.relations),
-        responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
+        responses={
+            **problem_responses(400, 404, 422, 503),
+            200: {"headers": {**ETAG, **EXPAND_FAILED}},
+            304: {"description": "Not Modified: the ETag is one of If-None-Match", "headers": ETAG},
+        },
         name=f"get_{name}",
+        dependencies=SINGLE_QUERY_VALUES,
     )(get_expanded if resource.relations else get)
 
     @router.put(
         "/{id}",
         response_model=Read,
-        responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
+        dependencies=JSON_BODY,
     )
-    async def replace(id: UUID, body: Create, if_match: IfMatch = None) -> Any:
-        row = await made().replace(id, body, versions(if_match))
+    async def replace(id: UUID, body: Create, if_match: IfMatch) -> Any:
+        row = await made().replace(id, body, if_match)
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.patch(
         "/{id}",
         response_model=Read,
-        responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
+        dependencies=JSON_BODY,
     )
-    async def update(id: UUID, body: Patch, if_match: IfMatch = None) -> Any:
-        row = await made().update(id, body, versions(if_match))
+    async def update(id: UUID, body: Patch, if_match: IfMatch) -> Any:
+        row = await made().update(id, body, if_match)
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.delete(
         "/{id}",
         status_code=204,
         response_class=Response,
-        responses=problem_responses(404, 412, 422, 503),
+        responses=problem_responses(400, 404, 412, 422, 503),
         name=f"delete_{name}",
     )
-    async def delete(id: UUID, if_match: IfMatch = None) -> None:
-        await made().delete(id, versions(if_match))
+    async def delete(id: UUID, if_match: IfMatch) -> None:
+        await made().delete(id, if_match)
 
     return router

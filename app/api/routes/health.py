@@ -3,9 +3,10 @@
 from typing import Annotated
 
 from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from app.api.auth import AUTHENTICATED
 from app.api.dependencies.container import Provided
 from app.controllers.health import HealthController, HealthReport
 from containers import Container
@@ -20,7 +21,11 @@ router = APIRouter(tags=["health"])
 )
 @inject
 async def health(
+    request: Request,
     controller: Annotated[HealthController, Depends(Provided[Container.health])],
 ) -> JSONResponse:
     report = await controller.check()
+    # With API keys on, a caller without one learns up or down, not which databases exist.
+    if not request.scope.get(AUTHENTICATED, True):
+        report.databases = None
     return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
