@@ -16,7 +16,7 @@ run: $(VENV)/.run
 	$(PY) -m app
 
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -186,8 +186,10 @@ class PostgresServer(Server):
     system_user = "postgres"
     database = "multidb_test"
 
-    def __init__(self) -> None:
+    def __init__(self, *settings: str) -> None:
+        """`settings`: `name=value` lines for the server's command line (`-c`)."""
         super().__init__()
+        self._settings = settings
         self._bin = Path(_binary("/usr/lib/postgresql/*/bin/postgres", "postgres")).parent
         self._run([str(self._bin / "initdb"), "-D", str(self.root / "data"), "-U", "postgres", "-A", "trust",
                    "-E", "UTF8", "--locale=C", "--no-sync"])  # fmt: skip
@@ -197,6 +199,7 @@ class PostgresServer(Server):
             str(self._bin / "postgres"),
             *("-D", str(self.root / "data"), "-p", str(self.port), "-k", str(self.root)),
             *("-c", "listen_addresses=127.0.0.1", "-c", "max_connections=60"),
+            *(part for setting in self._settings for part in ("-c", setting)),
         ]
 
     @property
