@@ -7,11 +7,13 @@ import asyncio
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from app.adapters.interface import DatabaseAdapter
 from app.models.resource import Resource
+from app.routing_table import routing_table
 from containers import Container
-from containers.databases import Placement, placements
+from containers.databases import Placement, bindings, placements
 from settings import ConfigurationError
 
 
@@ -48,13 +50,14 @@ def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     try:
         container = Container()
+        print("\n".join(routing_table(container)), file=sys.stderr)
         return asyncio.run(_run(container, args))
     except (ConfigurationError, NotImplementedError) as error:
         print(f"multidb: {error}", file=sys.stderr)
         return 2
 
 
-async def _run(container: object, args: argparse.Namespace) -> int:
+async def _run(container: Any, args: argparse.Namespace) -> int:
     chosen = [
         p for p in placements(container) if p.resources and (not args.database or p.answers_to(args.database))
     ]
@@ -65,6 +68,11 @@ async def _run(container: object, args: argparse.Namespace) -> int:
             print(f"-- {_title(placement)}")
             print(placement.adapter.migrations.script(placement.resources))
         return 0
+    if args.command == "revision" and args.resource is None and args.database:
+        # A name that falls back to the primary shares its database with other resources:
+        # the one meant is the one bound to that name.
+        bound = [b.resource.name for b in bindings(container) if b.database == args.database]
+        args.resource = bound[0] if len(bound) == 1 else None
     for placement in chosen:
         await placement.adapter.connect()
     try:

@@ -5,13 +5,13 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 
 from app.adapters.interface import DatabaseAdapter
 from app.errors import Unavailable
-from containers.databases import Placement, adapters_by_name, bindings, placements
+from app.routing_table import routing_table
+from containers.databases import Placement, placements
 
 logger = logging.getLogger("multidb")
 
@@ -27,37 +27,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         placement.adapter.resources = tuple(placement.resources)
         await placement.adapter.connect()
     try:
-        _log_routes(container)
+        for line in routing_table(container):
+            logger.info(line)
         await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
         yield
     finally:
         for placement in found:
             await placement.adapter.disconnect()
-
-
-def _log_routes(container: Any) -> None:
-    configured = set(container.settings().database_configs())
-    adapters = adapters_by_name(container.databases)
-    for binding in bindings(container):
-        adapter = adapters[binding.database]
-        fallback = (
-            ""
-            if binding.database in configured or adapter.members
-            else "  (not configured: falls back to default)"
-        )
-        where = (
-            adapter.config.describe()
-            if not adapter.members
-            else f"{adapter.db_type} of {', '.join(_member_names(adapter))}"
-        )
-        logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
-
-
-def _member_names(adapter: DatabaseAdapter) -> list[str]:
-    """Each member's database, after its key where that differs (a tenant: acme -> acme_db)."""
-    return [
-        key if key == member.name else f"{key} -> {member.name}" for key, member in adapter.members.items()
-    ]
 
 
 def _by_identity(found: list[Placement]) -> list[list[DatabaseAdapter]]:

@@ -26,6 +26,10 @@ _SERVICE_VARIABLES = (
     "API_KEYS",
     "MAX_BODY_BYTES",
     "TENANT",
+    "SHARDS",
+    "SQLITE_DEMO",
+    "AUTO_MIGRATE",
+    "RETRY_AFTER",
 )
 
 

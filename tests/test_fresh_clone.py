@@ -18,9 +18,7 @@ import pytest
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).parents[1]
-NO_LIBODBC = (
-    'raise ImportError("libodbc.so.2: cannot open shared object file: No such file or directory")\n'
-)
+NO_LIBODBC = 'raise ImportError("libodbc.so.2: cannot open shared object file: No such file or directory")\n'
 
 
 def fresh_clone(destination: Path) -> Path:
@@ -37,7 +35,7 @@ def fresh_clone(destination: Path) -> Path:
     return destination
 
 
-def venv_without_libodbc(clone: Path) -> Path:
+def venv_without_libodbc(clone: Path) -> None:
     """`.venv` in the clone, made as `make` would find it done: this environment's packages
     on its path, and a pyodbc that cannot load its shared library."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", clone / ".venv"], check=True)
@@ -50,7 +48,6 @@ def venv_without_libodbc(clone: Path) -> Path:
     ).stdout.strip()
     (Path(site) / "pyodbc.py").write_text(NO_LIBODBC)
     (Path(site) / "parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
 
 
 def unmet(pyproject: Path, extras: tuple[str, ...]) -> list[str]:
@@ -91,7 +88,7 @@ def test_make_test_collects_everything_from_a_fresh_clone_without_libodbc(tmp_pa
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     clone = fresh_clone(tmp_path / "clone")
-    python = venv_without_libodbc(clone)
+    venv_without_libodbc(clone)
     env = newcomer_env()
 
     # `make test`'s install step, offline: what it asks for must be what this run has.

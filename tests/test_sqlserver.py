@@ -96,7 +96,9 @@ def pyodbc() -> Any:
     try:
         import pyodbc
     except ImportError as error:  # a missing shared library, not a missing module
-        backends.unavailable("sqlserver", f"pyodbc cannot load: {error}", "install Debian's unixodbc and tdsodbc")
+        backends.unavailable(
+            "sqlserver", f"pyodbc cannot load: {error}", "install Debian's unixodbc and tdsodbc"
+        )
     return pyodbc
 
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from importlib import import_module
+import os
+import sys
+from importlib import import_module, metadata
+from pathlib import Path
 
 from app.adapters.interface import DatabaseAdapter
 from settings import ConfigurationError, DatabaseConfig
@@ -34,16 +37,17 @@ DRIVERS = {
 
 class DatabaseAdapterFactory:
     @staticmethod
-    def get_adapter(db_type: str) -> type[DatabaseAdapter]:
+    def get_adapter(db_type: str, variable: str = "DB_TYPE") -> type[DatabaseAdapter]:
+        """The adapter class of `db_type`, which `variable` set: named in the errors."""
         if db_type not in ADAPTERS:
-            raise ConfigurationError(f"unknown DB_TYPE {db_type!r}; known: {', '.join(ADAPTERS)}")
+            raise ConfigurationError(f"unknown {variable} {db_type!r}; known: {', '.join(ADAPTERS)}")
         if db_type in DRIVERS:
             driver, extra = DRIVERS[db_type]
             try:
                 import_module(driver)
             except ImportError:
                 raise ConfigurationError(
-                    f"DB_TYPE={db_type} needs the {driver} driver: pip install 'multidb[{extra}]'"
+                    f"{variable}={db_type} needs the {driver} driver: {install_command(extra)}"
                 ) from None
         module, _, cls = ADAPTERS[db_type].partition(":")
         adapter: type[DatabaseAdapter] = getattr(import_module(module), cls)
@@ -63,3 +67,15 @@ class DatabaseAdapterFactory:
             SQLAdapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)
         ]
         return ReplicatedAdapter(primary, replicas, getattr(import_module(module), replication)())
+
+
+def install_command(extra: str) -> str:
+    """The command that installs `extra` into the Python that runs this: from the checkout
+    this code was loaded from, or from the package index when it was installed from there."""
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        where = "." if checkout == Path.cwd().resolve() else str(checkout)
+        return f"{python} -m pip install -e '{where}[{extra}]'"
+    (distribution, *_) = metadata.packages_distributions().get("app", ["multidb-service"])
+    return f"{python} -m pip install '{distribution}[{extra}]'"

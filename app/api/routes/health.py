@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from dependency_injector.wiring import inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from app.api.dependencies.container import Provided
@@ -16,11 +16,26 @@ router = APIRouter(tags=["health"])
 @router.get(
     "/health",
     response_model=HealthReport,
-    responses={503: {"model": HealthReport, "description": "A required database is down"}},
+    responses={
+        503: {
+            "model": HealthReport,
+            "description": "A required database is down",
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before asking again",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
+    },
 )
 @inject
 async def health(
+    request: Request,
     controller: Annotated[HealthController, Depends(Provided[Container.health])],
 ) -> JSONResponse:
     report = await controller.check()
-    return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
+    if report.ready:
+        return JSONResponse(report.model_dump())
+    retry_after = str(request.app.state.retry_after)
+    return JSONResponse(report.model_dump(), status_code=503, headers={"Retry-After": retry_after})
