@@ -87,8 +87,9 @@ def url_of(backend: str) -> str | None:
     return os.environ.get(VARIABLES[backend]) or None
 
 
-async def recreate_postgres_database(url: str) -> None:
-    """A fresh, empty test database, so every run starts from the current schema."""
+async def recreate_postgres_database(url: str, create: bool = True) -> None:
+    """A fresh, empty test database, so every run starts from the current schema
+    (without `create`: none, for a test that creates it)."""
     import asyncpg
 
     parsed = make_url(url)
@@ -102,12 +103,13 @@ async def recreate_postgres_database(url: str) -> None:
     )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        if create:
+            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
 
 
-async def recreate_mysql_database(url: str) -> None:
+async def recreate_mysql_database(url: str, create: bool = True) -> None:
     import aiomysql
 
     parsed = make_url(url)
@@ -126,7 +128,8 @@ async def recreate_mysql_database(url: str) -> None:
             )
             if await cursor.fetchone():
                 await cursor.execute(f"DROP DATABASE `{parsed.database}`")
-            await cursor.execute(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4")
+            if create:
+                await cursor.execute(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4")
     finally:
         admin.close()
 
