@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from app.api.auth import ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware
+from app.api.docs import install_docs
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
@@ -33,7 +34,10 @@ def create_app(container: Any = None) -> FastAPI:
         title="multidb",
         summary="One FastAPI service, several databases, chosen by configuration.",
         lifespan=lifespan,
+        docs_url=None,  # served from the service's own files: install_docs
+        redoc_url=None,
     )
+    install_docs(app)
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)

@@ -17,8 +17,10 @@ from pydantic import BaseModel, create_model
 from app.api.conditional import set_etag, versions
 from app.api.dependencies.container import Provided
 from app.api.expansion import expand, expand_failed_header
+from app.api.operations import operation_docs
 from app.api.problems import problem_responses
 from app.controllers.base import BaseController
+from app.models.base import example, examples_of
 from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
@@ -39,11 +41,18 @@ IfMatch = Annotated[
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{read.__name__}Page",
+        __config__=example({"items": examples_of(read), "total": 1, "limit": 20, "offset": 0}),
         items=(list[read], ...),
         total=(int, ...),
         limit=(int, ...),
         offset=(int, ...),
     )
+
+
+def database_name(controller: providers.Provider[Any]) -> str:
+    """The name of the database the controller provider is bound to (`users_db`)."""
+    bound: Any = controller.kwargs["db_adapter"]  # type: ignore[attr-defined]
+    return str(bound.parent_name).rsplit(".", 1)[-1]
 
 
 def create_standard_routes(
@@ -62,6 +71,7 @@ def create_standard_routes(
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name
+    docs = operation_docs(resource, database_name(controller))
 
     @router.post(
         "",
@@ -69,6 +79,7 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
+        **docs["create"],
     )
     @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:
@@ -82,6 +93,7 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
+        **docs["list"],
     )
     @inject
     async def list_(
@@ -101,6 +113,7 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),
         responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
         name=f"get_{name}",
+        **docs["get"],
     )
     @inject
     async def get(
@@ -118,6 +131,7 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
+        **docs["replace"],
     )
     @inject
     async def replace(
@@ -130,6 +144,7 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
+        **docs["update"],
     )
     @inject
     async def update(
@@ -143,6 +158,7 @@ def create_standard_routes(
         response_class=Response,
         responses=problem_responses(404, 412, 422, 503),
         name=f"delete_{name}",
+        **docs["delete"],
     )
     @inject
     async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:

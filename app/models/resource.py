@@ -35,6 +35,7 @@ class Resource:
     filterable: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
     shard_key: str = "id"
+    singular: str = ""  # one of it, in names and sentences: "user"; default the name less its "s"
     patch: type[BaseModel] = field(init=False)
     list_params: type[BaseModel] = field(init=False)
     expand_params: type[BaseModel] = field(init=False)
@@ -49,6 +50,7 @@ class Resource:
                 raise ValueError(f"relation {relation.name!r} of {self.name}: no column {relation.field!r}")
             if relation.name in self.read.model_fields:
                 raise ValueError(f"relation {relation.name!r} of {self.name} has the name of a field")
+        object.__setattr__(self, "singular", self.singular or self.name.removesuffix("s"))
         object.__setattr__(self, "patch", partial_model(self.create))
         object.__setattr__(self, "list_params", list_params_model(self))
         object.__setattr__(self, "expand_params", expand_params_model(self))

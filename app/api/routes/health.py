@@ -15,6 +15,12 @@ router = APIRouter(tags=["health"])
 
 @router.get(
     "/health",
+    operation_id="get_health",
+    summary="Health of every database",
+    description="Pings every named database at once, each bounded by HEALTH_TIMEOUT, and reports "
+    "each one's type, status (`up`, `down`, `schema_behind`), latency and replicas. Answers 200 while "
+    "every database with REQUIRED=true is up (behind or not), else 503 with `Retry-After`. Never needs "
+    "an API key.",
     response_model=HealthReport,
     responses={
         503: {
