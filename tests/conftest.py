@@ -56,7 +56,8 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def mysql_url() -> Iterator[str]:
-    with _given_or_own("mysql", MariaDBServer) as url:
+    fast = ("--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0")
+    with _given_or_own("mysql", lambda: MariaDBServer(*fast)) as url:
         try:
             backends.run(backends.recreate_mysql_database(url))
         except (OSError, TimeoutError, pymysql.err.OperationalError) as error:
@@ -83,7 +84,8 @@ def _given_or_own(backend: str, server_of_our_own: Callable[[], Server]) -> Iter
             backends.run(server.stop())
             server.remove()
         backends.unavailable(backend, f"no {variable}, and no server of the tests' own: {error}")
-    backends.ran(backend, f"a server of the tests' own, {_shown(server.url)} (no {variable} set)")
+    own = f"a server of the tests' own, {_shown(server.url)}, {server.program} (no {variable} set)"
+    backends.ran(backend, own)
     try:
         yield server.url
     finally:

@@ -65,6 +65,8 @@ def unmet(pyproject: Path, extras: tuple[str, ...]) -> list[str]:
                 wanted.append(requirement)
     missing = []
     for requirement in wanted:
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
         try:
             installed = metadata.version(requirement.name)
         except metadata.PackageNotFoundError:

