@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, ColumnElement, make_url
 from sqlalchemy.engine import Dialect
 
+from app.models.types import INT64_MAX, INT64_MIN
 from settings import DatabaseConfig
 
 DRIVERNAMES = {
@@ -67,7 +69,20 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
         "sqlite": {"timeout": timeout},
     }
     options["connect_args"] = connect_args[config.DB_TYPE]
+    options["json_deserializer"] = load_json
     return options
+
+
+def _number(text: str) -> int | float:
+    """An integer of JSON text as written: PostgreSQL's jsonb writes a large float such as
+    3.4e+170 out in digits, and the models take no integer past 64 bits, so such an
+    integer was a float when it was stored."""
+    number = int(text)
+    return number if INT64_MIN <= number <= INT64_MAX else float(text)
+
+
+def load_json(text: str) -> Any:
+    return json.loads(text, parse_int=_number)
 
 
 def ensure_sqlite_directory(url: URL) -> None:
