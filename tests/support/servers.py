@@ -279,14 +279,14 @@ class MariaDBServer(Server):
         self._options = options
         self._mariadbd = _binary("mariadbd", "/usr/sbin/mariadbd", "mysqld", "/usr/sbin/mysqld")
         install = _binary("mariadb-install-db", "mysql_install_db")
-        options = [
+        setup = [
             "--no-defaults",
             f"--datadir={self.root / 'data'}",
             "--skip-test-db",
             "--skip-name-resolve",
             "--auth-root-authentication-method=normal",
         ]
-        self._run([install, *options, *([f"--user={self._user}"] if self._user else [])])
+        self._run([install, *setup, *([f"--user={self._user}"] if self._user else [])])
 
     def _command(self) -> list[str]:
         return [
