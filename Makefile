@@ -22,6 +22,7 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 # The benchmark (bench/README.md): this checkout under wrk, beside hand-written baselines.
 # The checkout is put first on PYTHONPATH and the venv is only asked for the bench extra, so a

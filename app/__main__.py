@@ -4,18 +4,16 @@ import sys
 
 import uvicorn
 
+from app.cli import main as db
+from app.main import _default_app
+from app.shards import main as shards
+
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["db"]:
-        from app.cli import main as db
-
         return db(argv[1:])
     if argv[:1] == ["shards"]:
-        from app.shards import main as shards
-
         return shards(argv[1:])
-    from app.main import _default_app
-
     app = _default_app()
     settings = app.state.container.settings()
     uvicorn.run(app, host=settings.HOST, port=settings.PORT, log_config=None)

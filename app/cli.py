@@ -7,9 +7,8 @@ import asyncio
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.mongodb.schema import write_step
 from app.models.resource import Resource
 from app.routing_table import routing_table
 from containers import Container
@@ -57,7 +56,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
 
 
-async def _run(container: Any, args: argparse.Namespace) -> int:
+async def _run(container: Container, args: argparse.Namespace) -> int:
     chosen = [
         p for p in placements(container) if p.resources and (not args.database or p.answers_to(args.database))
     ]
@@ -90,6 +89,8 @@ async def _online(chosen: list[Placement], args: argparse.Namespace) -> int:
         resource = _resource(placement.resources, args.resource)
         path = await placement.adapter.migrations.revision(resource, args.message)
         print(f"wrote {path}")
+        if (step := write_step(resource, args.message)) is not None:  # the same facts, for MongoDB
+            print(f"wrote {step}")
         return 0
     if args.command == "check":
         return await _check(chosen)
@@ -134,9 +135,8 @@ async def _one(placement: Placement, args: argparse.Namespace) -> None:
 
 
 def _title(placement: Placement) -> str:
-    adapter: DatabaseAdapter = placement.adapter
     within = f" (in {', '.join(placement.within)})" if placement.within else ""
-    return f"{', '.join(placement.names)}{within}: {adapter.config.describe()}"
+    return f"{', '.join(placement.names)}{within}: {placement.adapter.config.describe()}"
 
 
 def _resource(resources: list[Resource], name: str | None) -> Resource:

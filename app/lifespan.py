@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import Store
 from app.errors import Unavailable
 from app.routing_table import routing_table
+from containers import Container
 from containers.databases import Placement, placements
 
 logger = logging.getLogger("multidb")
@@ -21,7 +22,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open one pool per named database, check each schema against its migrations
     (upgrading it where AUTO_MIGRATE allows), and close the pools at exit. A database
     that is down does not stop the start: its routes answer 503 until it is back."""
-    container = app.state.container
+    container: Container = app.state.container
     found = placements(container)
     for placement in found:
         placement.adapter.resources = tuple(placement.resources)
@@ -36,17 +37,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await placement.adapter.disconnect()
 
 
-def _by_identity(found: list[Placement]) -> list[list[DatabaseAdapter]]:
+def _by_identity(found: list[Placement]) -> list[list[Store]]:
     """Adapters grouped by the physical database they reach: one group is migrated
     by one adapter after another, never two at once."""
-    groups: dict[str, list[DatabaseAdapter]] = defaultdict(list)
+    groups: dict[str, list[Store]] = defaultdict(list)
     for placement in found:
         if placement.resources:
             groups[placement.adapter.identity].append(placement.adapter)
     return list(groups.values())
 
 
-async def _check_schemas(adapters: list[DatabaseAdapter]) -> None:
+async def _check_schemas(adapters: list[Store]) -> None:
     for adapter in adapters:
         try:
             await adapter.check_schema()

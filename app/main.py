@@ -21,7 +21,7 @@ from containers.databases import bindings
 from settings import ConfigurationError
 
 
-def create_app(container: Any = None) -> FastAPI:
+def create_app(container: Container | None = None) -> FastAPI:
     """The service around `container` (by default one built from the environment).
 
     dependency-injector wires module functions, so the last app created in a process
@@ -42,7 +42,7 @@ def create_app(container: Any = None) -> FastAPI:
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     app.add_middleware(ConsistencyMiddleware)
-    for router in routers():
+    for router in routers(container):
         app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)

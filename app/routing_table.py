@@ -3,16 +3,17 @@ what the service logs at startup and every CLI command prints before it acts."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.adapters.interface import DatabaseAdapter
-from containers.databases import adapters_by_name, bindings
+from app.adapters.composite import CompositeAdapter
+from app.adapters.interface import DatabaseAdapter, Store
+from containers import Container
+from containers.databases import bindings
+from containers.named import adapters_by_name
 from settings.settings import PRIMARY
 
 FALLBACK = f"  (not configured: falls back to {PRIMARY})"
 
 
-def routing_table(container: Any) -> list[str]:
+def routing_table(container: Container) -> list[str]:
     settings = container.settings()
     adapters = adapters_by_name(container.databases)
     primary = adapters[PRIMARY]
@@ -31,13 +32,7 @@ def routing_table(container: Any) -> list[str]:
 
 
 def _where(adapter: DatabaseAdapter) -> str:
-    if not adapter.members:
-        return adapter.config.describe()
-    return f"{adapter.db_type} of {', '.join(_member_names(adapter))}"
-
-
-def _member_names(adapter: DatabaseAdapter) -> list[str]:
-    """Each member's database, after its key where that differs (a tenant: acme -> acme_db)."""
-    return [
-        key if key == member.name else f"{key} -> {member.name}" for key, member in adapter.members.items()
-    ]
+    if isinstance(adapter, CompositeAdapter):
+        return adapter.describe()
+    assert isinstance(adapter, Store), f"{adapter.name}: neither a store nor a composite of stores"
+    return adapter.config.describe()

@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.sharding.rebalance import Batch, rebalance
@@ -41,7 +40,7 @@ def main(argv: Sequence[str]) -> int:
         return 1
 
 
-async def _run(container: Any, database: str | None, batch_size: int) -> int:
+async def _run(container: Container, database: str | None, batch_size: int) -> int:
     shards = container.settings().SHARDS
     if database is not None and database not in shards:
         known = ", ".join(shards) or "none is configured"

@@ -1,17 +1,49 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from dependency_injector import containers, providers
 from pydantic import ValidationError
 
+from app.controllers.base import BaseController
 from app.controllers.events import EventController
 from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
 from app.controllers.products import ProductController
 from app.controllers.users import UserController
-from containers.databases import adapters_by_name, check_relations, controllers_by_resource, named_databases
+from app.models.resource import Resource
+from containers.named import adapters_by_name, named_databases
 from settings import ConfigurationError, Settings, describe_validation_error
+
+
+def controllers_by_resource(container: Container) -> dict[str, providers.Factory[Any]]:
+    """The controller provider of each resource, by the resource's name: calling one
+    follows the container's overrides, as a route's controller does."""
+    return {resource.name: provider for resource, provider in controller_providers(container)}
+
+
+def check_relations(container: Container) -> None:
+    """Every relation of a served resource targets a resource the container serves, so
+    that `?expand=` cannot fail for want of a controller at request time."""
+    served = controllers_by_resource(container)
+    missing = [
+        f"{resource.name}.{relation.name} -> {relation.target}"
+        for resource, _ in controller_providers(container)
+        for relation in resource.relations
+        if relation.target not in served
+    ]
+    if missing:
+        raise ConfigurationError(
+            f"relations target resources no controller of the container serves: {', '.join(missing)}"
+        )
+
+
+def controller_providers(container: Container) -> Iterator[tuple[Resource, providers.Factory[Any]]]:
+    for provider in container.traverse(types=[providers.Factory]):
+        cls = provider.cls
+        if isinstance(cls, type) and issubclass(cls, BaseController) and hasattr(cls, "resource"):
+            yield cls.resource, provider
 
 
 class Container(containers.DeclarativeContainer):
@@ -23,7 +55,6 @@ class Container(containers.DeclarativeContainer):
 
     wiring_config = containers.WiringConfiguration(
         modules=[
-            "app.api.crud",
             "app.api.expansion",
             "app.api.dependencies.db",
             "app.api.routes.health",
@@ -51,7 +82,7 @@ class Container(containers.DeclarativeContainer):
         settings=settings,
     )
 
-    def __new__(cls, **overriding: Any) -> Any:
+    def __new__(cls, **overriding: Any) -> Container:
         container = super().__new__(cls, **overriding)
         if not container.databases.overridden:
             try:

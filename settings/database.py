@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 from urllib.parse import unquote, urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -13,11 +14,19 @@ from pydantic import (
     model_validator,
 )
 
-from settings.replicas import ReplicaList, check_replicas, replica_config
+from settings.kinds import Kind, kind_of
+from settings.replicas import ReplicaList, check_replicas, replica_changes
 from settings.secrets import SecretFile
-from settings.urls import DEFAULT_PORTS, SERVER_TYPES, check_scheme, mask_url
+from settings.urls import check_scheme, mask_url
 
-DatabaseType = Literal["postgres", "mysql", "sqlserver", "mongodb", "sqlite", "memory"]
+
+def _known(db_type: str) -> str:
+    kind_of(db_type)
+    return db_type
+
+
+# A name in settings/kinds.py's KINDS.
+DatabaseType = Annotated[str, AfterValidator(_known)]
 
 
 class DatabaseConfig(BaseModel):
@@ -51,12 +60,15 @@ class DatabaseConfig(BaseModel):
     @classmethod
     def _type_defaults(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("DB_TYPE"), str):
-            db_type = data["DB_TYPE"]
+            try:
+                kind = kind_of(data["DB_TYPE"])
+            except ValueError:
+                return data  # DB_TYPE's own check says so
             data = {k: v for k, v in data.items() if v not in ("", None) or k == "DB_PASSWORD"}
-            if db_type in DEFAULT_PORTS:
-                data.setdefault("DB_PORT", DEFAULT_PORTS[db_type])
-            if db_type == "sqlite":
-                data.setdefault("DB_NAME", "data/app.db")
+            if kind.port is not None:
+                data.setdefault("DB_PORT", kind.port)
+            if kind.default_name is not None:
+                data.setdefault("DB_NAME", kind.default_name)
         return data
 
     @field_validator("CONNECTION_STRING")
@@ -79,12 +91,12 @@ class DatabaseConfig(BaseModel):
             if self.DB_TYPE == "mongodb" and not self.DB_NAME and not urlsplit(url).path.strip("/"):
                 return [("DB_NAME", "a mongodb database needs a name: DB_NAME, or /<name> in the URL")]
             return []
-        if self.DB_TYPE not in SERVER_TYPES:
+        if not self.kind.server:
             return []
         missing = []
         if not self.DB_HOST:
             missing.append(("DB_HOST", f"a {self.DB_TYPE} database needs a host"))
-        if self.DB_TYPE != "mongodb" and not self.DB_USER:
+        if self.kind.needs_user and not self.DB_USER:
             missing.append(("DB_USER", f"a {self.DB_TYPE} database needs a user"))
         if not self.DB_NAME:
             missing.append(("DB_NAME", f"a {self.DB_TYPE} database needs a database name"))
@@ -99,14 +111,21 @@ class DatabaseConfig(BaseModel):
 
     def replicas(self) -> list[DatabaseConfig]:
         """One config per read replica: the primary's, pointed at the replica."""
-        return [replica_config(self, entry) for entry in self.READ_REPLICAS]
+        return [
+            self.model_copy(update=replica_changes(entry, self.CONNECTION_STRING))
+            for entry in self.READ_REPLICAS
+        ]
 
     @property
     def auto_migrate(self) -> bool:
         """Whether startup brings this database's schema to head by itself."""
         if self.AUTO_MIGRATE is not None:
             return self.AUTO_MIGRATE
-        return self.DB_TYPE in ("sqlite", "memory")
+        return not self.kind.server
+
+    @property
+    def kind(self) -> Kind:
+        return kind_of(self.DB_TYPE)
 
     @property
     def password(self) -> str:
@@ -116,10 +135,8 @@ class DatabaseConfig(BaseModel):
         """Where this database is, safe to log: type, host and database, never a password."""
         if self.CONNECTION_STRING is not None:
             return f"{self.DB_TYPE} {mask_url(self.CONNECTION_STRING.get_secret_value())}"
-        if self.DB_TYPE == "memory":
-            return "memory (in-process)"
-        if self.DB_TYPE == "sqlite":
-            return f"sqlite {self.DB_NAME}"
+        if not self.kind.server:
+            return f"{self.DB_TYPE} {self.DB_NAME}" if self.DB_NAME else f"{self.DB_TYPE} (in-process)"
         return f"{self.DB_TYPE} {self.DB_HOST}:{self.DB_PORT}/{self.DB_NAME}"
 
     def secrets(self) -> set[str]:

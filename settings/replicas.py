@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BeforeValidator, SecretStr
 from pydantic_settings import NoDecode
 
+from settings.kinds import KINDS, kind_of
 from settings.urls import check_scheme
-
-if TYPE_CHECKING:
-    from settings.database import DatabaseConfig
-
-REPLICATED_TYPES = ("postgres", "mysql")
 
 
 def _split(value: Any) -> Any:
@@ -28,10 +24,11 @@ ReplicaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split)]
 
 
 def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
-    if entries and db_type not in REPLICATED_TYPES:
+    if entries and kind_of(db_type).replication is None:
+        replicated = " and ".join(name for name, kind in KINDS.items() if kind.replication)
         hint = " (a MongoDB replica set goes in the connection string, with readPreference)"
         raise ValueError(
-            f"read replicas are for postgres and mysql databases{hint if db_type == 'mongodb' else ''}"
+            f"read replicas are for {replicated} databases{hint if db_type == 'mongodb' else ''}"
         )
     for entry in entries:
         if "://" in entry:
@@ -42,14 +39,15 @@ def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
                 raise ValueError(f"{entry!r} is neither host:port nor a connection string")
 
 
-def replica_config(primary: DatabaseConfig, entry: str) -> DatabaseConfig:
-    """The primary's config, pointed at one replica."""
+def replica_changes(entry: str, primary_url: SecretStr | None) -> dict[str, Any]:
+    """What changes in the primary's config (whose CONNECTION_STRING is `primary_url`)
+    to point it at one replica."""
     update: dict[str, Any] = {"READ_REPLICAS": ()}
     host, _, port = entry.rpartition(":") if "://" not in entry and ":" in entry else (entry, "", "")
     if "://" in entry:
         update["CONNECTION_STRING"] = SecretStr(entry)
-    elif primary.CONNECTION_STRING is not None:
-        parts = urlsplit(primary.CONNECTION_STRING.get_secret_value())
+    elif primary_url is not None:
+        parts = urlsplit(primary_url.get_secret_value())
         userinfo = parts.netloc.rpartition("@")[0]
         netloc = f"{userinfo}@{entry}" if userinfo else entry
         update["CONNECTION_STRING"] = SecretStr(urlunsplit(parts._replace(netloc=netloc)))
@@ -57,4 +55,4 @@ def replica_config(primary: DatabaseConfig, entry: str) -> DatabaseConfig:
         update["DB_HOST"] = host
         if port:
             update["DB_PORT"] = int(port)
-    return primary.model_copy(update=update)
+    return update

@@ -2,18 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306, "sqlserver": 1433, "mongodb": 27017}
-SERVER_TYPES = frozenset(DEFAULT_PORTS)
-
-# The schemes a CONNECTION_STRING may use for each DB_TYPE.
-SCHEMES = {
-    "postgres": {"postgres", "postgresql", "postgresql+asyncpg"},
-    "mysql": {"mysql", "mysql+aiomysql", "mariadb", "mariadb+aiomysql"},
-    "sqlserver": {"mssql", "mssql+aioodbc", "sqlserver"},
-    "mongodb": {"mongodb", "mongodb+srv"},
-    "sqlite": {"sqlite", "sqlite+aiosqlite"},
-    "memory": {"memory"},
-}
+from settings.kinds import kind_of
 
 
 def scheme_of(url: str) -> str:
@@ -22,7 +11,7 @@ def scheme_of(url: str) -> str:
 
 def check_scheme(db_type: str, url: str) -> None:
     scheme = scheme_of(url)
-    allowed = SCHEMES[db_type]
+    allowed = kind_of(db_type).schemes
     if scheme not in allowed:
         raise ValueError(
             f"a {db_type} connection string must start with one of "

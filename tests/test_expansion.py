@@ -20,13 +20,13 @@ from dependency_injector import providers
 from pymongo import MongoClient
 from sqlalchemy import event
 
+from app.api.expanded import expanded_read_model
 from app.controllers.base import BaseController
 from app.models import EVENTS, Relation
-from app.models.expanded import expanded_read_model
 from containers import Container
 from settings import ConfigurationError
 from tests.contract.helpers import create, problem
-from tests.support import backends
+from tests.support import backends, served
 from tests.support.proxy import Proxy
 from tests.support.service import container, serve, settings
 
@@ -306,7 +306,7 @@ def test_a_relation_to_no_resource_is_refused_when_its_routes_are_built() -> Non
     orphan = replace(EVENTS, relations=(Relation(name="user", field="user_id", target="people"),))
 
     with pytest.raises(ValueError, match="no resource 'people'"):
-        expanded_read_model(orphan)
+        expanded_read_model(orphan, {resource.name: resource for resource in served.resources()})
 
 
 def test_a_relation_to_a_resource_no_controller_serves_stops_the_start() -> None:

@@ -37,12 +37,13 @@ from sqlalchemy import make_url
 
 from app.api.routes import routers
 from tests.conftest import backend_database
-from tests.support import backends
+from tests.support import backends, served
+from tests.support import service as built
 from tests.support.process import Service, service_environment
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
 BACKENDS = ("sqlite", "postgres", "mysql", "mongodb")
-NAMES = ("users_db", "products_db", "analytics_db")
+NAMES = served.databases()
 KEY = "fuzz-key-Zq9xW-0123456789"
 READ_ONLY_KEY = "fuzz-ro-key-Zq9xW-0123456789"
 PASSWORD = "fuzz-Sup3r-S3cret-Zq9xW"
@@ -56,11 +57,7 @@ CHECKS = [
 
 
 # One row of each resource, so that reads and writes by id reach a row that exists.
-SEEDS = {
-    "users": {"email": "fuzz@example.com", "name": "Fuzz"},
-    "products": {"sku": "fuzz", "name": "Fuzz", "price": "1"},
-    "events": {"type": "fuzz"},
-}
+SEEDS = {resource.name: served.body(resource, 0) for resource in served.resources()}
 
 
 @dataclass
@@ -128,11 +125,11 @@ def fuzz_schema(fuzzed: Fuzzed) -> Any:
     return schema
 
 
-# Every operation the service routes, known without building an app. (schemathesis's
-# own pytest integration, schema.parametrize, does not load under pytest 9.)
+# Every operation the service routes, known from its container without building an app.
+# (schemathesis's own pytest integration, schema.parametrize, does not load under pytest 9.)
 OPERATIONS = sorted(
     (method, route.path)
-    for router in routers()
+    for router in routers(built.container(built.settings(DB_TYPE="memory")))
     for route in router.routes
     if isinstance(route, APIRoute)
     for method in route.methods or ()

@@ -16,11 +16,11 @@ from pymongo import MongoClient
 from pymongo.errors import WriteError
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from app.models import EVENTS, PRODUCTS, USERS
-from tests.support import backends
+from app.models import PRODUCTS
+from tests.support import backends, served
 from tests.support.service import container, serve, settings
 
-RESOURCES = [USERS, PRODUCTS, EVENTS]
+RESOURCES = served.resources()
 SQL_BACKENDS = ["sqlite", "postgres", "mysql"]
 
 
@@ -93,8 +93,8 @@ async def test_upgrade_from_nothing_then_downgrade_to_base(fresh: dict[str, str]
     assert code == 0, output
 
     tables = sql_tables(fresh)
-    assert set(tables) == {"alembic_version", "users", "products", "events"}
-    assert tables["alembic_version"] == ["events_0001", "products_0001", "users_0001"]
+    assert set(tables) == {"alembic_version", *(resource.table.name for resource in RESOURCES)}
+    assert tables["alembic_version"] == [f"{resource.name}_0001" for resource in RESOURCES]
     code, output = await db(fresh, "check")
     assert code == 0, output  # no drift: autogenerate would write nothing
     assert "the schema matches the models" in output
@@ -127,11 +127,10 @@ async def test_mongodb_steps_create_validated_indexed_collections_and_go_back(fr
     client: MongoClient[dict[str, Any]] = MongoClient(fresh["DB_CONNECTION_STRING"])
     database = client["multidb_migrations"]
     try:
-        assert {"users", "products", "events", "_migrations"} <= set(database.list_collection_names())
+        collections = {resource.table.name for resource in RESOURCES}
+        assert {*collections, "_migrations"} <= set(database.list_collection_names())
         assert sorted(d["_id"] for d in database["_migrations"].find()) == [
-            "events_0001",
-            "products_0001",
-            "users_0001",
+            f"{resource.name}_0001" for resource in RESOURCES
         ]
         assert "uq_users_email" in database["users"].index_information()
         assert database["users"].index_information()["uq_users_email"]["unique"]

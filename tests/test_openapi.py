@@ -6,6 +6,7 @@ import jsonschema_rs
 import pytest
 
 from app.main import create_app
+from tests.support import served
 from tests.support.service import container, settings
 
 EXPECTED = {
@@ -25,7 +26,7 @@ def schema(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.parametrize("resource", ["users", "products", "events"])
+@pytest.mark.parametrize("resource", [resource.name for resource in served.resources()])
 def test_every_route_declares_each_status_it_can_return(schema: dict[str, Any], resource: str) -> None:
     for (method, template), statuses in EXPECTED.items():
         path = template.replace("{r}", resource)

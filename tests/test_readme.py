@@ -176,6 +176,8 @@ def test_a_new_resource_and_a_fake_database_work_as_the_readme_shows(tmp_path: P
     (commands,) = blocks(example, "sh")
     shell(commands, project, clean_env())  # orders_db configured nowhere: it falls back to the primary
     assert list((project / "app/migrations/sql/versions").glob("orders_0001_*.py"))
+    step = (project / "app/migrations/mongodb/orders.py").read_text()  # from the same table
+    assert '"number": {"bsonType": "string", "minLength": 1, "maxLength": 32}' in step
     (fake_test,) = blocks(section("### Swap a database for a fake in a test"), "python")
     (project / "tests" / "test_users_with_a_fake.py").write_text(fake_test)
     (project / "tests" / "test_orders.py").write_text(ORDERS_TEST)
@@ -222,7 +224,7 @@ def add_provider(container_module: Path, line: str) -> None:
     assert anchor in source
     source = source.replace(anchor, anchor + f"    {line}\n")
     events_import = "from app.controllers.events import EventController\n"
-    orders_import = "from app.controllers.orders import OrderController\n"
+    orders_import = "from app.controllers.base import controller_for\nfrom app.models.orders import ORDERS\n"
     source = source.replace(events_import, events_import + orders_import)
     container_module.write_text(source)
 

@@ -11,39 +11,30 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import stored
+from tests.support import served, stored
 from tests.support.service import container, serve, settings
 
-RESOURCES = ("users", "products", "events")  # users on MongoDB, products on MariaDB, events on PostgreSQL
+KINDS = ("mongodb", "mysql", "postgres")  # the bound databases take these in turn
 
 
 async def test_concurrent_requests_each_land_in_their_own_database(
     postgres_url: str, mysql_url: str, mongodb_url: str, tmp_path: Path
 ) -> None:
     primary = str(tmp_path / "primary.db")
-    config = settings(
-        DB_TYPE="sqlite",
-        DB_NAME=primary,
-        DATABASES={
-            "users_db": {
-                "DB_TYPE": "mongodb",
-                "CONNECTION_STRING": mongodb_url,
-                "DB_NAME": "multidb_routing",
-            },
-            "products_db": {"DB_TYPE": "mysql", "CONNECTION_STRING": mysql_url},
-            "analytics_db": {"DB_TYPE": "postgres", "CONNECTION_STRING": postgres_url},
-        },
-    )
+    connections: dict[str, dict[str, Any]] = {
+        "mongodb": {"CONNECTION_STRING": mongodb_url, "DB_NAME": "multidb_routing"},
+        "mysql": {"CONNECTION_STRING": mysql_url},
+        "postgres": {"CONNECTION_STRING": postgres_url},
+    }
+    kind_of = {name: KINDS[i % len(KINDS)] for i, name in enumerate(served.databases())}
+    databases = {name: {"DB_TYPE": kind, **connections[kind]} for name, kind in kind_of.items()}
+    config = settings(DB_TYPE="sqlite", DB_NAME=primary, DATABASES=databases)
+    resources = served.resources()
     created: dict[str, list[str]] = defaultdict(list)
 
     async def one(client: httpx.AsyncClient, i: int) -> None:
-        resource = RESOURCES[i % 3]
-        bodies: dict[str, dict[str, Any]] = {
-            "users": {"email": f"route{i}@example.com", "name": f"R{i}"},
-            "products": {"sku": f"route-{i}", "name": f"P{i}", "price": f"{i}.50"},
-            "events": {"type": "routed", "properties": {"i": i}},
-        }
-        response = await client.post(f"/{resource}", json=bodies[resource])
+        resource = resources[i % len(resources)].name
+        response = await client.post(f"/{resource}", json=served.body(resources[i % len(resources)], i))
         assert response.status_code == 201, response.text
         id = response.json()["id"]
         assert (await client.get(f"/{resource}/{id}")).status_code == 200
@@ -53,7 +44,7 @@ async def test_concurrent_requests_each_land_in_their_own_database(
         await asyncio.gather(*(one(client, i) for i in range(200)))
 
     assert sum(len(ids) for ids in created.values()) == 200
-    homes = {"users": "mongodb", "products": "mysql", "events": "postgres"}
+    homes = {resource: kind_of[database] for resource, database in served.home().items()}
     for resource, home in homes.items():
         ids = created[resource]
         found = await where_stored(ids, resource, postgres_url, mysql_url, mongodb_url, primary)

@@ -21,6 +21,7 @@ from app.adapters.interface import DatabaseAdapter, ListQuery
 from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.sharding.hashing import canonical, owner
 from app.adapters.sql.adapter import SQLAdapter
+from app.api.queries import list_params_model
 from app.controllers.events import EventController
 from app.errors import Invalid
 from app.models.events import EVENTS, Event
@@ -126,7 +127,7 @@ async def load(sharded: Sharded, made: list[dict[str, Any]]) -> None:
 
 async def single_database_answer(database: DatabaseAdapter, params: dict[str, Any]) -> dict[str, Any]:
     """What GET /events answers with `params` when events are in `database` alone."""
-    parsed = EVENTS.list_params.model_validate(params)
+    parsed = list_params_model(EVENTS).model_validate(params)
     page = await EventController(db_adapter=database).list(parsed)
     items = [Event.model_validate(row).model_dump(mode="json") for row in page.items]
     return {"items": items, "total": page.total, "limit": parsed.limit, "offset": parsed.offset}  # type: ignore[attr-defined]
@@ -238,8 +239,9 @@ async def test_offsets_past_the_window_are_refused(empty: Sharded) -> None:
 
 
 async def test_a_unit_of_work_cannot_span_shards(empty: Sharded) -> None:
-    with pytest.raises(TypeError, match="a unit of work cannot span shards"):
-        async with empty.adapter.transaction():
+    events = EventController(db_adapter=empty.adapter)
+    with pytest.raises(TypeError, match="analytics_db is sharded: a unit of work cannot span its databases"):
+        async with events.transaction():
             pass
 
 

@@ -4,69 +4,57 @@ import os
 import sys
 from importlib import import_module, metadata
 from pathlib import Path
+from typing import Any
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import Store
+from app.adapters.sql.adapter import SQLAdapter
+from app.adapters.sql.replicated import ReplicatedAdapter
+from app.adapters.sql.replication import Replication
+from app.adapters.store import StoreAdapter
 from settings import ConfigurationError, DatabaseConfig
+from settings.kinds import kind_of
 
-# DB_TYPE -> "module:Class". A module is imported only when a database of its type is
-# configured, so a deployment installs only the drivers it uses.
-ADAPTERS = {
-    "postgres": "app.adapters.sql.adapter:SQLAdapter",
-    "mysql": "app.adapters.sql.adapter:SQLAdapter",
-    "sqlserver": "app.adapters.sql.adapter:SQLAdapter",
-    "sqlite": "app.adapters.sql.adapter:SQLAdapter",
-    "mongodb": "app.adapters.mongodb.adapter:MongoAdapter",
-    "memory": "app.adapters.memory:InMemoryAdapter",
-}
 
-# How each DB_TYPE that can have READ_REPLICAS states replication positions.
-REPLICATION = {
-    "postgres": "app.adapters.sql.replication:PostgresReplication",
-    "mysql": "app.adapters.sql.replication:MariaDBReplication",
-}
-
-# The driver each DB_TYPE needs, and the extra that installs it.
-DRIVERS = {
-    "postgres": ("asyncpg", "postgres"),
-    "mysql": ("aiomysql", "mysql"),
-    "sqlserver": ("aioodbc", "sqlserver"),
-    "sqlite": ("aiosqlite", "sqlite"),
-    "mongodb": ("pymongo", "mongodb"),
-}
+def _load(path: str) -> Any:
+    """The object at "module:Name", importing its module now."""
+    module, _, name = path.partition(":")
+    return getattr(import_module(module), name)
 
 
 class DatabaseAdapterFactory:
+    """Adapters of the kinds settings/kinds.py declares: a kind's adapter module, and its
+    driver, are imported only when a database of that kind is configured, so a deployment
+    installs only the drivers it uses."""
+
     @staticmethod
-    def get_adapter(db_type: str, variable: str = "DB_TYPE") -> type[DatabaseAdapter]:
+    def get_adapter(db_type: str, variable: str = "DB_TYPE") -> type[StoreAdapter]:
         """The adapter class of `db_type`, which `variable` set: named in the errors."""
-        if db_type not in ADAPTERS:
-            raise ConfigurationError(f"unknown {variable} {db_type!r}; known: {', '.join(ADAPTERS)}")
-        if db_type in DRIVERS:
-            driver, extra = DRIVERS[db_type]
+        try:
+            kind = kind_of(db_type)
+        except ValueError as error:
+            raise ConfigurationError(f"{variable}: {error}") from None
+        if kind.driver is not None:
             try:
-                import_module(driver)
+                import_module(kind.driver)
             except ImportError:
+                install = install_command(kind.extra) if kind.extra else f"pip install {kind.driver}"
                 raise ConfigurationError(
-                    f"{variable}={db_type} needs the {driver} driver: {install_command(extra)}"
+                    f"{variable}={db_type} needs the {kind.driver} driver: {install}"
                 ) from None
-        module, _, cls = ADAPTERS[db_type].partition(":")
-        adapter: type[DatabaseAdapter] = getattr(import_module(module), cls)
+        adapter: type[StoreAdapter] = _load(kind.adapter)
         return adapter
 
     @classmethod
-    def create(cls, name: str, config: DatabaseConfig) -> DatabaseAdapter:
+    def create(cls, name: str, config: DatabaseConfig) -> Store:
         adapter = cls.get_adapter(config.DB_TYPE)
         if not config.READ_REPLICAS:
             return adapter(name, config)
-        from app.adapters.sql.adapter import SQLAdapter
-        from app.adapters.sql.replicated import ReplicatedAdapter
-
-        module, _, replication = REPLICATION[config.DB_TYPE].partition(":")
-        primary = SQLAdapter(name, config)
-        replicas = [
-            SQLAdapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)
-        ]
-        return ReplicatedAdapter(primary, replicas, getattr(import_module(module), replication)())
+        # Settings allow READ_REPLICAS only for kinds that name how positions are read.
+        assert config.kind.replication is not None
+        assert issubclass(adapter, SQLAdapter), f"{config.DB_TYPE}: replicas are read through SQLAlchemy"
+        replication: Replication = _load(config.kind.replication)()
+        replicas = [adapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)]
+        return ReplicatedAdapter(adapter(name, config), replicas, replication)
 
 
 def install_command(extra: str) -> str:

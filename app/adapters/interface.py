@@ -1,31 +1,32 @@
+"""What a named database answers, whatever it is made of.
+
+`DatabaseAdapter` is the contract the controllers call. `Transactional` adds the unit
+of work, for a database that can hold one (not a sharded one: a transaction cannot
+span its shards). `Store` is a database of its own, with a pool to open and a schema
+to check: the template the backends fill in is `app.adapters.store.StoreAdapter`.
+Composites (`app.adapters.composite`) hold stores and route each call to them.
+"""
+
 from __future__ import annotations
 
-import asyncio
-import logging
-import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 from uuid import UUID
 
-from app.errors import DomainError, NotFound, PreconditionFailed, Unavailable
+from app.errors import DomainError, NotFound, PreconditionFailed
 from app.models.base import SortKey
 from app.models.resource import Resource
-from settings import DatabaseConfig
 
 if TYPE_CHECKING:
     from app.adapters.migrations import Migrations
+    from settings import DatabaseConfig
 
 Row = dict[str, Any]
 T = TypeVar("T")
 SchemaState = Literal["unknown", "current", "behind"]
-
-logger = logging.getLogger("multidb.adapters")
-
-SCHEMA_RECHECK_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -46,26 +47,66 @@ class Page:
 
 
 class DatabaseAdapter(ABC):
-    """One named database, pooled for the life of the application.
-
-    The public methods are the same for every backend: they bound each call by the
-    query timeout, turn driver errors into domain errors, join the unit of work that
-    `transaction()` opened in this task, and check the database's schema version the
-    first time it answers (so a database that was down at startup is checked, and
-    upgraded where AUTO_MIGRATE allows, as soon as it is back). Backends implement
-    the underscored methods.
-    """
+    """One named database, as the controllers use it: each call bounded, its failures
+    turned into domain errors (NotFound, Conflict, Unavailable, ...)."""
 
     db_type: ClassVar[str]
+    name: str
 
-    def __init__(self, name: str, config: DatabaseConfig) -> None:
-        self.name = name
-        self.config = config
-        self.resources: tuple[Resource, ...] = ()  # what the routes bound to this database serve
-        self.schema: SchemaState = "unknown"
-        self._schema_checked_at = 0.0
-        self._schema_lock = asyncio.Lock()
-        self._unit_of_work: ContextVar[Any] = ContextVar(f"unit_of_work_{name}_{id(self)}", default=None)
+    @abstractmethod
+    async def ping(self) -> None: ...
+
+    @abstractmethod
+    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        """`work` as one write: in one unit of work where the database has them."""
+
+    @abstractmethod
+    async def insert(self, resource: Resource, row: Row) -> Row: ...
+
+    @abstractmethod
+    async def get(self, resource: Resource, id: UUID) -> Row: ...
+
+    @abstractmethod
+    async def list(self, resource: Resource, query: ListQuery) -> Page: ...
+
+    @abstractmethod
+    async def get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        """The rows with these ids, by id; ids with no row are left out."""
+
+    @abstractmethod
+    async def update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None = None
+    ) -> Row:
+        """Set `changes` and increment the version, only if the version is one of
+        `if_version` when given: NotFound if there is no such row, PreconditionFailed
+        if its version is another."""
+
+    @abstractmethod
+    async def delete(
+        self, resource: Resource, id: UUID, if_version: Collection[int] | None = None
+    ) -> None: ...
+
+
+class Transactional(DatabaseAdapter):
+    """A database with units of work."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """A unit of work: every call on this adapter inside the block, in this task,
+        runs in one transaction, committed at the end and rolled back on any error or
+        cancellation. Nested blocks join the outer one."""
+
+    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        async with self.transaction():
+            return await work()
+
+
+class Store(Transactional):
+    """A database of its own: pooled for the life of the application, its schema
+    versioned by its migrations."""
+
+    config: DatabaseConfig
+    resources: tuple[Resource, ...]  # what the routes bound to this database serve
 
     @abstractmethod
     async def connect(self) -> None:
@@ -85,164 +126,17 @@ class DatabaseAdapter(ABC):
     def migrations(self) -> Migrations: ...
 
     @property
-    def members(self) -> Mapping[str, DatabaseAdapter]:
-        """The named databases this one is made of (shards, tenants' databases); empty for
-        a database of its own. Members are connected, migrated and checked by their own
-        names; the resources bound to this name are stored in each of them."""
-        return {}
+    @abstractmethod
+    def schema(self) -> SchemaState: ...
+
+    @abstractmethod
+    async def check_schema(self) -> SchemaState:
+        """Compare the schema with the head of each bound resource's migrations, and
+        upgrade it when AUTO_MIGRATE allows."""
 
     def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
         """Each read replica's name, status and lag in ms; None without replicas."""
         return None
-
-    async def ping(self) -> None:
-        async with self._bounded():
-            await self._ping()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        """A unit of work: every call on this adapter inside the block, in this task,
-        runs in one transaction, committed at the end and rolled back on any error or
-        cancellation. Nested blocks join the outer one."""
-        if self._unit_of_work.get() is not None:
-            yield
-            return
-        async with self._bounded(), self._begin() as handle:
-            token = self._unit_of_work.set(handle)
-            try:
-                yield
-            finally:
-                self._unit_of_work.reset(token)
-
-    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
-        """`work` in one unit of work. Where a database aborts a transaction for a
-        write conflict and asks for it to be retried (MongoDB), it is run again."""
-        async with self.transaction():
-            return await work()
-
-    async def insert(self, resource: Resource, row: Row) -> Row:
-        async with self._bounded(resource):
-            return await self._insert(resource, row)
-
-    async def get(self, resource: Resource, id: UUID) -> Row:
-        async with self._bounded(resource):
-            return await self._get(resource, id)
-
-    async def list(self, resource: Resource, query: ListQuery) -> Page:
-        async with self._bounded(resource):
-            return await self._list(resource, query)
-
-    async def get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
-        """The rows with these ids, by id, in one query; ids with no row are left out."""
-        if not ids:
-            return {}
-        async with self._bounded(resource):
-            return await self._get_many(resource, ids)
-
-    async def update(
-        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None = None
-    ) -> Row:
-        """Set `changes` and increment the version, only if the version is one of
-        `if_version` when given: NotFound if there is no such row, PreconditionFailed
-        if its version is another."""
-        async with self._bounded(resource):
-            return await self._update(resource, id, changes, if_version)
-
-    async def delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None = None) -> None:
-        async with self._bounded(resource):
-            await self._delete(resource, id, if_version)
-
-    async def check_schema(self) -> SchemaState:
-        """Compare the schema with the head of each bound resource's migrations, and
-        upgrade it when AUTO_MIGRATE allows."""
-        async with self._bounded():
-            return await self._check_schema()
-
-    def _schema_check_due(self) -> bool:
-        # A schema found behind is looked at again now and then, so that the service
-        # notices an upgrade run from the shell without a restart.
-        if self.schema == "behind":
-            return time.monotonic() - self._schema_checked_at > SCHEMA_RECHECK_SECONDS
-        return self.schema == "unknown"
-
-    async def _check_schema(self) -> SchemaState:
-        async with self._schema_lock:
-            if not self._schema_check_due():
-                return self.schema
-            self._schema_checked_at = time.monotonic()
-            status = await self.migrations.status(self.resources)
-            if status.behind and self.config.auto_migrate:
-                await self.migrations.upgrade(self.resources)
-                logger.info("database %s: schema upgraded to head", self.name)
-            elif status.behind:
-                logger.warning(
-                    "database %s: schema behind head (%s); run `python -m app db upgrade --database %s`",
-                    self.name,
-                    status.describe(),
-                    self.name,
-                )
-                self.schema = "behind"
-                return self.schema
-            self.schema = "current"
-            return self.schema
-
-    @asynccontextmanager
-    async def _bounded(self, resource: Resource | None = None) -> AsyncIterator[None]:
-        try:
-            async with asyncio.timeout(self.config.QUERY_TIMEOUT):
-                if resource is not None and self.resources and self._schema_check_due():
-                    await self._check_schema()
-                yield
-        except DomainError:
-            raise
-        except TimeoutError:
-            raise self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s") from None
-        except Exception as error:
-            if self.schema == "behind":  # the likely cause: a table or column not there yet
-                raise self._unavailable(
-                    "its schema is behind head; run `python -m app db upgrade`", error
-                ) from error
-            raise self._translate(error, resource) from error
-
-    def _unavailable(self, reason: str, error: BaseException | None = None) -> Unavailable:
-        """The error a client sees names the database and the kind of failure; the log
-        line adds the driver's own words (the password filter still applies to it)."""
-        said = f" ({' '.join(str(error).split())[:300]})" if error is not None and str(error) else ""
-        logger.warning(
-            "database %s (%s) is unavailable: %s%s", self.name, self.config.describe(), reason, said
-        )
-        return Unavailable(self.name, reason)
-
-    def _translate(self, error: Exception, resource: Resource | None) -> Exception:
-        """The domain error for a driver error; the error itself when it is a bug."""
-        return error
-
-    @abstractmethod
-    def _begin(self) -> AbstractAsyncContextManager[Any]:
-        """Open a transaction; its handle is what the operations inside it use."""
-
-    @abstractmethod
-    async def _ping(self) -> None: ...
-
-    @abstractmethod
-    async def _insert(self, resource: Resource, row: Row) -> Row: ...
-
-    @abstractmethod
-    async def _get(self, resource: Resource, id: UUID) -> Row: ...
-
-    @abstractmethod
-    async def _list(self, resource: Resource, query: ListQuery) -> Page: ...
-
-    async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
-        raise NotImplementedError(f"{type(self).__name__} cannot load rows by ids yet")
-
-    @abstractmethod
-    async def _update(
-        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
-    ) -> Row: ...
-
-    @abstractmethod
-    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None: ...
 
 
 def missing_or_stale(resource: Resource, id: UUID, exists: bool) -> DomainError:

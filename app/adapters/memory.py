@@ -6,14 +6,15 @@ from copy import deepcopy
 from typing import Any, ClassVar
 from uuid import UUID
 
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations, NoMigrations
+from app.adapters.store import StoreAdapter
 from app.errors import Conflict
 from app.models.resource import Resource
 from settings import DatabaseConfig
 
 
-class InMemoryAdapter(DatabaseAdapter):
+class InMemoryAdapter(StoreAdapter):
     """An in-process store with the contract of the real ones: unique fields, equality
     filters, stable sorting with nulls first, paging, versions and transactions. Rows
     are copied in and out, so a caller cannot change what is stored by mutating what

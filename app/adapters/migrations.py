@@ -58,7 +58,7 @@ class Migrations(ABC):
 
     async def revision(self, resource: Resource, message: str) -> str:
         """Write the next revision of `resource` from its models; the new file's path."""
-        raise NotImplementedError("only SQL revisions are generated; MongoDB steps are written by hand")
+        raise NotImplementedError(f"{type(self).__name__} has no revisions to write")
 
 
 class NoMigrations(Migrations):

@@ -9,20 +9,20 @@ from uuid import UUID
 
 from app import tenancy
 from app.adapters.composite import CompositeAdapter
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row
+from app.adapters.interface import ListQuery, Page, Row, Store, Transactional
 from app.models.resource import Resource
 
 T = TypeVar("T")
 
 
-class TenantAdapter(CompositeAdapter):
+class TenantAdapter(CompositeAdapter, Transactional):
     """Its members are keyed by tenant (TENANTS): every call goes to the member of the
     request's tenant and to no other. A request without a known tenant is refused
     before any database is touched (app.tenancy's errors)."""
 
     db_type: ClassVar[str] = "tenant-selected"
 
-    def tenant_database(self) -> DatabaseAdapter:
+    def tenant_database(self) -> Store:
         return tenancy.of_tenant(self.members)
 
     @asynccontextmanager

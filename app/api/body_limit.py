@@ -1,14 +1,16 @@
 """Request bodies over MAX_BODY_BYTES answer 413, as problem+json like every error.
 
-FastAPI's own `max_body_size` answers text/plain whenever Content-Length is over the
-limit, so the limit is kept here: a declared length over it is refused before a byte
-is read, and a body streamed without one is counted as it arrives.
+Starlette's RequestBodyLimitMiddleware does the limiting: a declared length over the
+limit is refused before a byte is read, and a body streamed without one is counted as
+it arrives. Its answer is text/plain (and FastAPI's `max_body_size`, which sits
+outside the app's own middleware, sends that one whenever Content-Length is over), so
+the middleware is added here, within reach of this wrapper that sends its 413 as
+problem+json.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.problems import problem
@@ -16,30 +18,21 @@ from app.api.problems import problem
 
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+        self.app = RequestBodyLimitMiddleware(app, max_body_size=max_bytes)
+        self.refusal = problem(413, f"the request body is larger than {max_bytes} bytes (MAX_BODY_BYTES)")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await problem(413, self._detail)(scope, receive, send)
-            return
-        received = 0
+        refused = False
 
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:  # the route reading it answers with the handler's 413
-                    raise HTTPException(413, self._detail)
-            return message
+        async def as_problem(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                refused = True
+                await self.refusal(scope, receive, send)
+            elif not refused:  # the rest of the plain-text answer is dropped
+                await send(message)
 
-        await self.app(scope, counted, send)
-
-    @property
-    def _detail(self) -> str:
-        return f"the request body is larger than {self.max_bytes} bytes (MAX_BODY_BYTES)"
+        await self.app(scope, receive, as_problem)

@@ -6,22 +6,22 @@ whose types are the resource's models, at run time (and mypy cannot check them).
 
 # mypy: disable-error-code="valid-type"
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Header, Query, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import set_etag, versions
-from app.api.dependencies.container import Provided
+from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.operations import operation_docs
 from app.api.problems import problem_responses
+from app.api.queries import expand_params_model, list_params_model
 from app.controllers.base import BaseController
 from app.models.base import example, examples_of
-from app.models.expanded import expanded_read_model
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -49,29 +49,32 @@ def page_model(read: type[BaseModel]) -> type[BaseModel]:
     )
 
 
-def database_name(controller: providers.Provider[Any]) -> str:
-    """The name of the database the controller provider is bound to (`users_db`)."""
-    bound: Any = controller.kwargs["db_adapter"]  # type: ignore[attr-defined]
-    return str(bound.parent_name).rsplit(".", 1)[-1]
-
-
 def create_standard_routes(
     router: APIRouter,
     *,
     resource: Resource,
     controller: providers.Provider[Any],
+    served: Mapping[str, Resource] | None = None,
+    database: str | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
-    the `controller` provider of the container."""
-    Controller = Annotated[BaseController, Depends(Provided[controller])]
+    `controller`, a provider of the app's container (so its overrides apply). `served`
+    holds the targets of its relations, by name; `database` is the name the controller is
+    bound to, for the operations' descriptions."""
+
+    async def provided() -> BaseController:
+        made: BaseController = controller()
+        return made
+
+    Controller = Annotated[BaseController, Depends(provided)]
     Create, Patch, Read = resource.create, resource.patch, resource.read
-    ListParams, ExpandParams = resource.list_params, resource.expand_params
-    Expanded = expanded_read_model(resource)  # Read, plus each relation, present when expanded
+    ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
+    Expanded = expanded_read_model(resource, served or {})  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name
-    docs = operation_docs(resource, database_name(controller))
+    docs = operation_docs(resource, database)
 
     @router.post(
         "",
@@ -81,7 +84,6 @@ def create_standard_routes(
         name=f"create_{name}",
         **docs["create"],
     )
-    @inject
     async def create(body: Create, response: Response, controller: Controller) -> Any:
         row = await controller.create(body)
         response.headers["Location"] = f"{router.prefix}/{row['id']}"
@@ -95,7 +97,6 @@ def create_standard_routes(
         name=f"list_{name}",
         **docs["list"],
     )
-    @inject
     async def list_(
         params: Annotated[ListParams, Query()],
         response: Response,
@@ -115,7 +116,6 @@ def create_standard_routes(
         name=f"get_{name}",
         **docs["get"],
     )
-    @inject
     async def get(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
@@ -133,7 +133,6 @@ def create_standard_routes(
         name=f"replace_{name}",
         **docs["replace"],
     )
-    @inject
     async def replace(
         id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch = None
     ) -> Any:
@@ -146,7 +145,6 @@ def create_standard_routes(
         name=f"update_{name}",
         **docs["update"],
     )
-    @inject
     async def update(
         id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch = None
     ) -> Any:
@@ -160,7 +158,6 @@ def create_standard_routes(
         name=f"delete_{name}",
         **docs["delete"],
     )
-    @inject
     async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:
         await controller.delete(id, versions(if_match))
 

@@ -11,12 +11,13 @@ from app.models.resource import Resource
 KINDS = ("create", "list", "get", "replace", "update", "delete")
 
 
-def operation_docs(resource: Resource, database: str) -> dict[str, dict[str, Any]]:
+def operation_docs(resource: Resource, database: str | None) -> dict[str, dict[str, Any]]:
     """FastAPI route keywords (operation_id, summary, description) for each of `KINDS`."""
     many, one = resource.name, resource.singular
     a = "an" if one[:1] in "aeio" else "a"  # "a user", "an event"
-    served = f"Served by the database named `{database}` (which one it is, `/health` says)."
-    unavailable = f"503 with `Retry-After` while `{database}` is unavailable."
+    named = f"`{database}`" if database else "its database"
+    served = f"Served by the database named {named} (which one it is, `/health` says)."
+    unavailable = f"503 with `Retry-After` while {named} is unavailable."
     unique = ", ".join(f"`{field}`" for field in resource.unique)
     conflict = f"409 when {unique} is already taken by another {one}; " if unique else ""
     if_match = (

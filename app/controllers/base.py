@@ -9,7 +9,7 @@ from dependency_injector.wiring import Provide, inject
 from pydantic import BaseModel
 from uuid_utils.compat import uuid7
 
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, Transactional
 from app.models.base import SortKey
 from app.models.resource import Resource
 from app.models.types import now
@@ -41,7 +41,13 @@ class BaseController:
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """One unit of work on this controller's database, for a method that needs
-        several statements; the write methods each run in one (`atomically`)."""
+        several statements; the write methods each run in one (`atomically`). A
+        database made of several (sharded) has none: a transaction cannot span them."""
+        if not isinstance(self.db_adapter, Transactional):
+            raise TypeError(
+                f"{self.db_adapter.name} is {self.db_adapter.db_type}: a unit of work cannot span "
+                "its databases; each write commits on its own"
+            )
         return self.db_adapter.transaction()
 
     async def create(self, data: BaseModel) -> Row:
@@ -85,3 +91,9 @@ class BaseController:
         return await self.db_adapter.atomically(
             lambda: self.db_adapter.update(self.resource, id, changes, if_version)
         )
+
+
+def controller_for(resource: Resource) -> type[BaseController]:
+    """The controller of a resource that needs nothing beyond CRUD, for its provider line
+    in the container."""
+    return type(f"{resource.read.__name__}Controller", (BaseController,), {"resource": resource})

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.adapters.interface import DatabaseAdapter
+from app.adapters.interface import DatabaseAdapter, Store
 from settings import Settings
 
 
@@ -63,7 +63,7 @@ class HealthController:
     async def check(self) -> HealthReport:
         # A composite (shards, tenants) is reported through its members, each a named
         # database of its own.
-        adapters = {name: adapter for name, adapter in self._adapters.items() if not adapter.members}
+        adapters = {name: adapter for name, adapter in self._adapters.items() if isinstance(adapter, Store)}
         distinct = {id(adapter): adapter for adapter in adapters.values()}
         results = await asyncio.gather(*(self._ping(adapter) for adapter in distinct.values()))
         by_adapter = dict(zip(distinct, results, strict=True))
@@ -75,7 +75,7 @@ class HealthController:
         everything_up = all(health.status == "up" for health in report.values())
         return HealthReport(status="ok" if everything_up else "degraded", databases=report, ready=ready)
 
-    async def _ping(self, adapter: DatabaseAdapter) -> DatabaseHealth:
+    async def _ping(self, adapter: Store) -> DatabaseHealth:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self._timeout):

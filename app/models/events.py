@@ -5,7 +5,7 @@ from uuid import UUID
 from pydantic import Field
 from sqlalchemy import Column
 
-from app.adapters.sql import types as sql
+from app.models import columns as sql
 from app.models.base import RECORD_EXAMPLE, Record, Writable, example
 from app.models.resource import Relation, Resource
 from app.models.table import resource_table

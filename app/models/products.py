@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from sqlalchemy import BigInteger, Column
 
-from app.adapters.sql import types as sql
+from app.models import columns as sql
 from app.models.base import RECORD_EXAMPLE, Record, Writable, example
 from app.models.resource import Resource
 from app.models.table import resource_table

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from sqlalchemy import JSON, Table
 
-from app.models.base import Record, expand_params_model, list_params_model, partial_model
+from app.models.base import Record, partial_model
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,6 @@ class Resource:
     shard_key: str = "id"
     singular: str = ""  # one of it, in names and sentences: "user"; default the name less its "s"
     patch: type[BaseModel] = field(init=False)
-    list_params: type[BaseModel] = field(init=False)
-    expand_params: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
         if self.shard_key not in self.table.columns:
@@ -52,8 +50,6 @@ class Resource:
                 raise ValueError(f"relation {relation.name!r} of {self.name} has the name of a field")
         object.__setattr__(self, "singular", self.singular or self.name.removesuffix("s"))
         object.__setattr__(self, "patch", partial_model(self.create))
-        object.__setattr__(self, "list_params", list_params_model(self))
-        object.__setattr__(self, "expand_params", expand_params_model(self))
 
     def relation(self, name: str) -> Relation:
         return next(relation for relation in self.relations if relation.name == name)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Index, MetaData, Table
 
-from app.adapters.sql import types as sql
+from app.models import columns as sql
 
 # Named constraints and indexes, so that migrations can refer to them by the same
 # name on every database (PostgreSQL and MySQL would otherwise each invent one).

@@ -11,20 +11,29 @@ import pytest
 from app.adapters.interface import ListQuery
 from containers.databases import bindings
 from tests.conftest import backend_database
-from tests.support import backends
+from tests.support import backends, kinds, served
 from tests.support.service import container, serve, settings
 
-NAMES = ("users_db", "products_db", "analytics_db")
+NAMES = served.databases()
 
 
-@pytest.fixture(scope="module", params=backends.ALL)
+@pytest.fixture(scope="module", params=(*backends.ALL, kinds.NAME))
 async def service(request: pytest.FixtureRequest, sqlite_dir: Any) -> AsyncIterator[Any]:
     backend = request.param
-    databases = {name: backend_database(request, backend, f"contract-{name}") for name in NAMES}
-    config = settings(DB_TYPE="sqlite", DB_NAME=str(sqlite_dir / "contract-primary.db"), DATABASES=databases)
-    built = container(config)
-    async with serve(built) as client:
-        yield client, built
+    with kinds.registered():
+        if backend == kinds.NAME:  # a kind registered by the test, on the PostgreSQL server
+            url = backends.sibling(request.getfixturevalue("postgres_url"), "kind")
+            backends.run(backends.recreate_postgres_database(url))
+            where = {"DB_TYPE": kinds.NAME, "CONNECTION_STRING": kinds.url_on_postgres(url)}
+            databases = dict.fromkeys(NAMES, where)
+        else:
+            databases = {name: backend_database(request, backend, f"contract-{name}") for name in NAMES}
+        config = settings(
+            DB_TYPE="sqlite", DB_NAME=str(sqlite_dir / "contract-primary.db"), DATABASES=databases
+        )
+        built = container(config)
+        async with serve(built) as client:
+            yield client, built
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from app.models import EVENTS, PRODUCTS
 from containers.databases import bindings
 from tests.contract.helpers import create, error_fields, total
 from tests.support import stored
+from tests.support.kinds import server_of
 
 SQL_TEXT = [
     "x'); DROP TABLE products; --",
@@ -68,7 +69,7 @@ async def test_sql_text_in_values_is_stored_and_matched_verbatim(
         assert [item["id"] for item in matched["items"]] == [product["id"]], text
     if isinstance(adapter, InMemoryAdapter):
         names = [row["name"] for row in adapter.rows(PRODUCTS)]
-    elif adapter.config.DB_TYPE == "sqlserver":
+    elif server_of(adapter.config) == "sqlserver":
         names = list(SQL_TEXT)  # the tests have no driver of their own for it; HTTP said it above
     else:
         names = await stored.column_values(adapter.config, "products", "name")
@@ -102,7 +103,7 @@ async def test_a_value_the_database_refuses_is_a_422_even_past_validation(servic
     """The adapter's safety net, for values that validation stops before they get here:
     a NUL (PostgreSQL), a name past its column (MariaDB), an integer past 64 bits (BSON)."""
     _, built = service
-    backend = products_db(service).config.DB_TYPE
+    backend = server_of(products_db(service).config)
     if backend not in ("postgres", "mysql", "mongodb"):
         pytest.skip(f"{backend} has no value here that it refuses")
     stamp = datetime.now(UTC)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.api.queries import list_params_model
 from app.controllers.users import UserController
 from app.errors import NotFound
 from app.models import USERS
@@ -68,4 +69,4 @@ async def test_a_cancelled_unit_of_work_leaves_nothing_behind(service: Any) -> N
 
     with pytest.raises(NotFound):
         await users.get(created[0]["id"])
-    assert (await users.list(USERS.list_params(email="cut@example.com"))).total == 0
+    assert (await users.list(list_params_model(USERS)(email="cut@example.com"))).total == 0

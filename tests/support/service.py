@@ -19,7 +19,7 @@ def settings(**values: Any) -> Settings:
     return Settings(_env_file=None, **{"AUTO_MIGRATE": True, **values})
 
 
-def container(config: Settings) -> Any:
+def container(config: Settings) -> Container:
     return Container(settings=providers.Object(config))
 
 

@@ -13,6 +13,7 @@ from pymongo import MongoClient
 from sqlalchemy import make_url
 
 from settings import DatabaseConfig
+from tests.support.kinds import server_of
 
 
 def _hex(ids: Iterable[str]) -> list[str]:
@@ -88,7 +89,7 @@ def mongodb_ids(url: str, database: str, collection: str, ids: list[str]) -> set
 async def column_values(config: DatabaseConfig, table: str, column: str) -> list[object]:
     """Every value of `column` in `table`, as the database `config` reaches returns it
     (PostgreSQL, MySQL, SQLite and MongoDB)."""
-    backend = config.DB_TYPE
+    backend = server_of(config)
     url = config.CONNECTION_STRING.get_secret_value() if config.CONNECTION_STRING else str(config.DB_NAME)
     if backend == "sqlite":
         with closing(sqlite3.connect(url)) as connection:

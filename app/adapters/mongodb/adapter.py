@@ -21,9 +21,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError
 
 from app import consistency
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
+from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 from settings.urls import mask_url
@@ -55,7 +56,7 @@ CODEC_OPTIONS: CodecOptions[dict[str, Any]] = CodecOptions(
 )
 
 
-class MongoAdapter(DatabaseAdapter):
+class MongoAdapter(StoreAdapter):
     """MongoDB through PyMongo's own async API."""
 
     db_type: ClassVar[str] = "mongodb"
@@ -97,7 +98,7 @@ class MongoAdapter(DatabaseAdapter):
 
     @property
     def migrations(self) -> Migrations:
-        return MongoMigrations(self)
+        return MongoMigrations(self.database if self._client is not None else None)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncClientSession]:

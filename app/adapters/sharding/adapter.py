@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from typing import ClassVar, TypeVar
 from uuid import UUID
 
 from app.adapters.composite import CompositeAdapter
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row
+from app.adapters.interface import ListQuery, Page, Row, Store
 from app.adapters.sharding.hashing import canonical, owner
 from app.adapters.sharding.merge import check_window, merged
 from app.adapters.sharding.moves import move
@@ -35,17 +35,10 @@ class ShardedAdapter(CompositeAdapter):
         value = row.get(resource.shard_key)
         return owner(canonical(row["id"] if value is None else value), self.members)
 
-    # A unit of work cannot span databases: each write commits on the shard it reaches.
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        raise TypeError(
-            f"{self.name} is sharded over {', '.join(self.members)}: a unit of work cannot span "
-            "shards; each write commits on its own shard"
-        )
-        yield  # pragma: no cover - makes this a generator
-
+    # Not Transactional: a unit of work cannot span databases, so each write commits
+    # on the shard it reaches, in that shard's own transaction.
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
-        return await work()  # every call inside runs in its shard's own transaction
+        return await work()
 
     async def insert(self, resource: Resource, row: Row) -> Row:
         return await self.members[self.owner_of(resource, row)].insert(resource, row)
@@ -207,6 +200,6 @@ class ShardedAdapter(CompositeAdapter):
         return found
 
     @staticmethod
-    async def _delete_copy(member: DatabaseAdapter, resource: Resource, id: UUID) -> None:
+    async def _delete_copy(member: Store, resource: Resource, id: UUID) -> None:
         with suppress(NotFound):
             await member.delete(resource, id)

@@ -1,6 +1,6 @@
 """One page out of the pages of several shards, as one database would have answered.
 
-Every backend of this service compares the same way (app/adapters/sql/types.py and
+Every backend of this service compares the same way (app/models/columns.py and
 dialects.py): strings by code point (binary collations), nulls as the smallest value,
 UUIDs by their bytes, timestamps to the millisecond, money as exact decimals. Python
 compares these values the same way, so a merge by Python's ordering is the databases'.

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from app.adapters.interface import DatabaseAdapter, Row
+from app.adapters.interface import DatabaseAdapter, Row, Transactional
 from app.errors import Conflict, NotFound, PreconditionFailed
 from app.models.resource import Resource
 
 
-async def move(resource: Resource, row: Row, source: DatabaseAdapter, target: DatabaseAdapter) -> bool:
+async def move(resource: Resource, row: Row, source: Transactional, target: DatabaseAdapter) -> bool:
     """Move `row`, as read from `source`, to `target`. True when it is no longer on
     `source` (moved now, or already moved or deleted by someone else); False when it
     changed on `source` since it was read: it stays there, to be moved again."""

@@ -9,9 +9,11 @@ from uuid import UUID
 from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
+from app.adapters.sql.migrations import SQLMigrations
+from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
 
@@ -24,7 +26,7 @@ IDS_PER_STATEMENT = 1000
 T = TypeVar("T")
 
 
-class SQLAdapter(DatabaseAdapter):
+class SQLAdapter(StoreAdapter):
     """PostgreSQL, MySQL/MariaDB, SQL Server and SQLite through SQLAlchemy 2 async."""
 
     db_type: ClassVar[str] = "sql"
@@ -62,9 +64,7 @@ class SQLAdapter(DatabaseAdapter):
 
     @property
     def migrations(self) -> Migrations:
-        from app.adapters.sql.migrations import SQLMigrations
-
-        return SQLMigrations(self)
+        return SQLMigrations(url_for(self.config), self._engine)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection]:

@@ -1,8 +1,15 @@
-"""What differs between the SQL databases: how to reach them and how they sort nulls."""
+"""What differs between the SQL databases: how to reach them and how they sort nulls.
+
+A kind's SQLAlchemy driver is declared with the kind (settings/kinds.py); what else a SQL
+kind needs to connect is here, under the kind's name, in SQL_KINDS. Quirks of a dialect
+(how PostgreSQL sorts nulls, the column types of app/models/columns.py) follow SQLAlchemy's
+dialect name, so a kind that speaks postgresql+asyncpg has PostgreSQL's."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +19,50 @@ from sqlalchemy.engine import Dialect
 from app.models.types import INT64_MAX, INT64_MIN
 from settings import DatabaseConfig
 
-DRIVERNAMES = {
-    "postgres": "postgresql+asyncpg",
-    "mysql": "mysql+aiomysql",
-    "sqlserver": "mssql+aioodbc",
-    "sqlite": "sqlite+aiosqlite",
+Options = Callable[[DatabaseConfig], dict[str, Any]]
+
+
+def _none(config: DatabaseConfig) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class SQLKind:
+    """How the driver of one SQL kind is asked to connect: its connect_args (timeouts,
+    the application's name), and the query of a URL built from DB_HOST, DB_NAME, ..."""
+
+    connect_args: Options
+    query: Options = field(default=_none)
+
+
+def _sqlserver_query(config: DatabaseConfig) -> dict[str, Any]:
+    query = {"driver": config.ODBC_DRIVER, "TrustServerCertificate": "yes"}
+    if config.ODBC_DRIVER == "FreeTDS":
+        query["TDS_Version"] = "7.4"
+    return query
+
+
+SQL_KINDS: dict[str, SQLKind] = {
+    "postgres": SQLKind(
+        lambda config: {"timeout": config.CONNECT_TIMEOUT, "server_settings": {"application_name": "multidb"}}
+    ),
+    "mysql": SQLKind(
+        lambda config: {"connect_timeout": config.CONNECT_TIMEOUT}, lambda config: {"charset": "utf8mb4"}
+    ),
+    "sqlserver": SQLKind(lambda config: {"timeout": int(config.CONNECT_TIMEOUT) or 1}, _sqlserver_query),
+    "sqlite": SQLKind(lambda config: {"timeout": config.CONNECT_TIMEOUT}),
 }
 
 
 def url_for(config: DatabaseConfig) -> URL:
-    drivername = DRIVERNAMES[config.DB_TYPE]
+    drivername = config.kind.sqlalchemy
+    if drivername is None:
+        raise ValueError(f"DB_TYPE={config.DB_TYPE} is not spoken through SQLAlchemy")
     if config.CONNECTION_STRING is not None:
-        url = make_url(_with_sqlalchemy_scheme(config.CONNECTION_STRING.get_secret_value()))
-        return url.set(drivername=drivername)
-    if config.DB_TYPE == "sqlite":
+        # The scheme says which kind (settings checked it); the kind says which driver.
+        return make_url(config.CONNECTION_STRING.get_secret_value()).set(drivername=drivername)
+    if not config.kind.server:
         return URL.create(drivername, database=config.DB_NAME)
-    query: dict[str, str] = {}
-    if config.DB_TYPE == "mysql":
-        query["charset"] = "utf8mb4"
-    if config.DB_TYPE == "sqlserver":
-        query = {"driver": config.ODBC_DRIVER, "TrustServerCertificate": "yes"}
-        if config.ODBC_DRIVER == "FreeTDS":
-            query["TDS_Version"] = "7.4"
     return URL.create(
         drivername,
         username=config.DB_USER,
@@ -41,14 +70,8 @@ def url_for(config: DatabaseConfig) -> URL:
         host=config.DB_HOST,
         port=config.DB_PORT,
         database=config.DB_NAME,
-        query=query,
+        query=SQL_KINDS[config.DB_TYPE].query(config),
     )
-
-
-def _with_sqlalchemy_scheme(url: str) -> str:
-    scheme, sep, rest = url.partition("://")
-    aliases = {"postgres": "postgresql", "mariadb": "mysql", "sqlserver": "mssql"}
-    return aliases.get(scheme.split("+")[0].lower(), scheme) + sep + rest
 
 
 def engine_options(config: DatabaseConfig) -> dict[str, Any]:
@@ -61,14 +84,7 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
         # SQLAlchemy then drops the whole pool, and reads are retried once.
         "pool_recycle": 1800,
     }
-    timeout = config.CONNECT_TIMEOUT
-    connect_args: dict[str, dict[str, Any]] = {
-        "postgres": {"timeout": timeout, "server_settings": {"application_name": "multidb"}},
-        "mysql": {"connect_timeout": timeout},
-        "sqlserver": {"timeout": int(timeout) or 1},
-        "sqlite": {"timeout": timeout},
-    }
-    options["connect_args"] = connect_args[config.DB_TYPE]
+    options["connect_args"] = SQL_KINDS[config.DB_TYPE].connect_args(config)
     options["json_deserializer"] = load_json
     return options
 

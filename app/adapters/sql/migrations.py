@@ -8,7 +8,6 @@ import asyncio
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -16,16 +15,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Connection
+from sqlalchemy import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.migrations import Migrations, SchemaStatus
-from app.adapters.sql.dialects import url_for
 from app.migrations.sql.filters import include_only
 from app.models.resource import Resource
 from app.models.table import metadata
-
-if TYPE_CHECKING:
-    from app.adapters.sql.adapter import SQLAdapter
 
 SCRIPTS = Path(__file__).parents[2] / "migrations" / "sql"
 
@@ -42,9 +38,19 @@ def alembic_config(resources: Sequence[Resource]) -> Config:
 
 
 class SQLMigrations(Migrations):
-    def __init__(self, adapter: SQLAdapter) -> None:
-        self.adapter = adapter
+    """The revisions of the database at `url`, applied through `engine`; without an
+    engine (not connected), only what needs no connection: history and the script."""
+
+    def __init__(self, url: URL, engine: AsyncEngine | None = None) -> None:
+        self.url = url
+        self._engine = engine
         self.scripts = ScriptDirectory(str(SCRIPTS))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError(f"{self.url.render_as_string()} is not connected; connect before migrating")
+        return self._engine
 
     def head(self, resource: Resource) -> str | None:
         try:
@@ -60,7 +66,7 @@ class SQLMigrations(Migrations):
         return [r.revision for r in self.scripts.iterate_revisions(f"{resource.name}@head", "base")]
 
     async def status(self, resources: Sequence[Resource]) -> SchemaStatus:
-        async with self.adapter.engine.connect() as connection:
+        async with self.engine.connect() as connection:
             applied = set(await connection.run_sync(_current_heads))
         current = {
             r.name: next((rev for rev in self.revisions(r) if rev in applied), None) for r in resources
@@ -100,7 +106,7 @@ class SQLMigrations(Migrations):
     def script(self, resources: Sequence[Resource]) -> str:
         config = alembic_config(resources)
         config.output_buffer = io.StringIO()
-        config.attributes["url"] = url_for(self.adapter.config).render_as_string(hide_password=True)
+        config.attributes["url"] = self.url.render_as_string(hide_password=True)
         applied: list[str] = []
         for resource in resources:
             head = self.head(resource)
@@ -124,7 +130,7 @@ class SQLMigrations(Migrations):
             )
             return [repr(difference) for difference in compare_metadata(context, metadata)]
 
-        async with self.adapter.engine.connect() as connection:
+        async with self.engine.connect() as connection:
             return await connection.run_sync(compare)
 
     async def revision(self, resource: Resource, message: str) -> str:
@@ -160,7 +166,7 @@ class SQLMigrations(Migrations):
             config.attributes["connection"] = connection
             work(config)
 
-        async with _ALEMBIC, self.adapter.engine.begin() as connection:
+        async with _ALEMBIC, self.engine.begin() as connection:
             await connection.run_sync(run)
 
 

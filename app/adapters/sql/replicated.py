@@ -11,13 +11,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import ClassVar, Literal, TypeVar
 from uuid import UUID
 
 from app import consistency
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, SchemaState
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, SchemaState, Store
 from app.adapters.migrations import Migrations
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.replication import Replication
@@ -38,34 +38,26 @@ class Replica:
     replayed: str | None = None
 
 
-class ReplicatedAdapter(DatabaseAdapter):
+class ReplicatedAdapter(Store):
+    """A primary and its replicas, each a SQLAdapter of its own: the primary holds the
+    schema, the writes and the units of work."""
+
     db_type: ClassVar[str] = "sql"
 
     def __init__(self, primary: SQLAdapter, replicas: list[SQLAdapter], replication: Replication) -> None:
         self.primary = primary
-        super().__init__(primary.name, primary.config)
+        self.name = primary.name
+        self.config = primary.config
+        self.resources = ()
         self.replicas = [Replica(adapter) for adapter in replicas]
         self.replication = replication
         self._turn = itertools.count()
         self._positions: deque[tuple[float, str]] = deque()  # (when, the primary's position then)
         self._monitor: asyncio.Task[None] | None = None
 
-    # The primary holds the schema and everything about it.
-    @property
-    def resources(self) -> tuple[Resource, ...]:
-        return self.primary.resources
-
-    @resources.setter
-    def resources(self, value: tuple[Resource, ...]) -> None:
-        self.primary.resources = value
-
     @property
     def schema(self) -> SchemaState:
         return self.primary.schema
-
-    @schema.setter
-    def schema(self, value: SchemaState) -> None:
-        self.primary.schema = value
 
     @property
     def identity(self) -> str:
@@ -76,6 +68,7 @@ class ReplicatedAdapter(DatabaseAdapter):
         return self.primary.migrations
 
     async def connect(self) -> None:
+        self.primary.resources = self.resources  # the primary checks the schema they need
         for adapter in (self.primary, *(replica.adapter for replica in self.replicas)):
             await adapter.connect()
         await self.check_replicas()
@@ -93,20 +86,17 @@ class ReplicatedAdapter(DatabaseAdapter):
         await self.primary.ping()
 
     async def check_schema(self) -> SchemaState:
+        self.primary.resources = self.resources
         return await self.primary.check_schema()
 
     # Writes: on the primary, then the primary's position becomes the client's token.
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        outermost = self.primary._unit_of_work.get() is None
+        outermost = not self.primary.in_unit_of_work()
         async with self.primary.transaction():
             yield
         if outermost:
             await self._wrote()
-
-    async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
-        async with self.transaction():
-            return await work()
 
     async def insert(self, resource: Resource, row: Row) -> Row:
         return await self._write(self.primary.insert(resource, row))
@@ -188,7 +178,7 @@ class ReplicatedAdapter(DatabaseAdapter):
 
     async def _write(self, operation: Awaitable[T]) -> T:
         result = await operation
-        if self.primary._unit_of_work.get() is None:
+        if not self.primary.in_unit_of_work():
             await self._wrote()
         return result
 
@@ -215,7 +205,7 @@ class ReplicatedAdapter(DatabaseAdapter):
 
     async def _readers(self) -> Sequence[Replica]:
         request = consistency.current()
-        if self.primary._unit_of_work.get() is not None or request.needs_primary(self.name):
+        if self.primary.in_unit_of_work() or request.needs_primary(self.name):
             return []
         healthy = [replica for replica in self.replicas if replica.status == "up"]
         if not healthy:
@@ -242,27 +232,3 @@ class ReplicatedAdapter(DatabaseAdapter):
             self._out(replica, error)
             return False
         return self._reached(replica, wanted)
-
-    # A wrapper, not a backend: every operation above goes to an adapter that is one.
-    def _begin(self) -> AbstractAsyncContextManager[Any]:
-        raise NotImplementedError
-
-    async def _ping(self) -> None:
-        raise NotImplementedError
-
-    async def _insert(self, resource: Resource, row: Row) -> Row:
-        raise NotImplementedError
-
-    async def _get(self, resource: Resource, id: UUID) -> Row:
-        raise NotImplementedError
-
-    async def _list(self, resource: Resource, query: ListQuery) -> Page:
-        raise NotImplementedError
-
-    async def _update(
-        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
-    ) -> Row:
-        raise NotImplementedError
-
-    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
-        raise NotImplementedError

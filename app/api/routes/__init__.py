@@ -1,13 +1,27 @@
 from __future__ import annotations
 
-from importlib import import_module
-from pkgutil import iter_modules
-
 from fastapi import APIRouter
 
+from app.api.crud import create_standard_routes
+from app.api.routes import health
+from containers import Container
+from containers.databases import bindings, served
 
-def routers() -> list[APIRouter]:
-    """The `router` of every module in this package: a new resource's routes module
-    is served without being listed anywhere else."""
-    modules = sorted(info.name for info in iter_modules(__path__))
-    return [import_module(f"{__name__}.{name}").router for name in modules]
+
+def routers(container: Container) -> list[APIRouter]:
+    """/health, and the CRUD routes of each resource that a controller provider of
+    `container` serves: a new resource is served by its provider line alone."""
+    resources = dict(served(container))
+    by_name = {resource.name: resource for resource in resources}
+    database = {binding.resource.name: binding.database for binding in bindings(container)}
+    crud = [
+        create_standard_routes(
+            APIRouter(prefix=f"/{resource.name}", tags=[resource.name]),
+            resource=resource,
+            controller=provider,
+            served=by_name,
+            database=database[resource.name],
+        )
+        for resource, provider in resources.items()
+    ]
+    return [health.router, *crud]

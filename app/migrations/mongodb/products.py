@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.adapters.mongodb.migrations import Database, Step, create_collection, drop_collection
+from app.migrations.mongodb_op import Database, Step, create_collection, drop_collection
 
 SCHEMA = {
     "bsonType": "object",

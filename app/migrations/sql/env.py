@@ -15,8 +15,8 @@ from alembic.operations.ops import MigrationScript
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import JSON, String, Uuid
 
-from app.adapters.sql import types as sql
 from app.migrations.sql.filters import include_only
+from app.models import columns as sql
 from app.models.table import metadata
 
 config = context.config

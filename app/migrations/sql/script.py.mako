@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from app.adapters.sql import types as sql  # noqa: F401 - the portable column types
+from app.models import columns as sql  # noqa: F401 - the portable column types
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

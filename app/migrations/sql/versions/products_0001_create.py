@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from app.adapters.sql import types as sql
+from app.models import columns as sql
 
 revision = "products_0001"
 down_revision = None

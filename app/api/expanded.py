@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from app.models import RESOURCES
 from app.models.resource import Resource
 
 
-def expanded_read_model(resource: Resource) -> type[BaseModel]:
-    """`resource.read` plus one optional field per relation, holding the target's read
-    model: present only when expanded, null when the reference leads nowhere."""
+def expanded_read_model(resource: Resource, served: Mapping[str, Resource]) -> type[BaseModel]:
+    """`resource.read` plus one optional field per relation, holding the read model of
+    its target among the `served` resources (by name): present only when expanded, null
+    when the reference leads nowhere."""
     if not resource.relations:
         return resource.read
     embedded: dict[str, Any] = {}
     for relation in resource.relations:
-        target = RESOURCES.get(relation.target)
+        target = served.get(relation.target)
         if target is None:
-            known = ", ".join(sorted(RESOURCES))
+            known = ", ".join(sorted(served))
             raise ValueError(
                 f"relation {relation.name!r} of {resource.name}: no resource {relation.target!r} ({known})"
             )

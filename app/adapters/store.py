@@ -1,0 +1,183 @@
+"""The template of every backend: one database of its own, spoken to by one driver."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Collection
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
+
+from app.adapters.interface import ListQuery, Page, Row, SchemaState, Store
+from app.errors import DomainError, Unavailable
+from app.models.resource import Resource
+from settings import DatabaseConfig
+
+logger = logging.getLogger("multidb.adapters")
+
+SCHEMA_RECHECK_SECONDS = 5.0
+
+
+class StoreAdapter(Store):
+    """The public methods are the same for every backend: they bound each call by the
+    query timeout, turn driver errors into domain errors, join the unit of work that
+    `transaction()` opened in this task, and check the database's schema version the
+    first time it answers (so a database that was down at startup is checked, and
+    upgraded where AUTO_MIGRATE allows, as soon as it is back). Backends implement
+    the underscored methods.
+    """
+
+    def __init__(self, name: str, config: DatabaseConfig) -> None:
+        self.name = name
+        self.config = config
+        self.resources = ()
+        self._schema: SchemaState = "unknown"
+        self._schema_checked_at = 0.0
+        self._schema_lock = asyncio.Lock()
+        self._unit_of_work: ContextVar[Any] = ContextVar(f"unit_of_work_{name}_{id(self)}", default=None)
+
+    @property
+    def schema(self) -> SchemaState:
+        return self._schema
+
+    def in_unit_of_work(self) -> bool:
+        """Whether this task is inside a `transaction()` block of this database."""
+        return self._unit_of_work.get() is not None
+
+    async def ping(self) -> None:
+        async with self._bounded():
+            await self._ping()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        if self._unit_of_work.get() is not None:
+            yield
+            return
+        async with self._bounded(), self._begin() as handle:
+            token = self._unit_of_work.set(handle)
+            try:
+                yield
+            finally:
+                self._unit_of_work.reset(token)
+
+    async def insert(self, resource: Resource, row: Row) -> Row:
+        async with self._bounded(resource):
+            return await self._insert(resource, row)
+
+    async def get(self, resource: Resource, id: UUID) -> Row:
+        async with self._bounded(resource):
+            return await self._get(resource, id)
+
+    async def list(self, resource: Resource, query: ListQuery) -> Page:
+        async with self._bounded(resource):
+            return await self._list(resource, query)
+
+    async def get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
+        if not ids:
+            return {}
+        async with self._bounded(resource):
+            return await self._get_many(resource, ids)
+
+    async def update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None = None
+    ) -> Row:
+        async with self._bounded(resource):
+            return await self._update(resource, id, changes, if_version)
+
+    async def delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None = None) -> None:
+        async with self._bounded(resource):
+            await self._delete(resource, id, if_version)
+
+    async def check_schema(self) -> SchemaState:
+        async with self._bounded():
+            return await self._check_schema()
+
+    def _schema_check_due(self) -> bool:
+        # A schema found behind is looked at again now and then, so that the service
+        # notices an upgrade run from the shell without a restart.
+        if self._schema == "behind":
+            return time.monotonic() - self._schema_checked_at > SCHEMA_RECHECK_SECONDS
+        return self._schema == "unknown"
+
+    async def _check_schema(self) -> SchemaState:
+        async with self._schema_lock:
+            if not self._schema_check_due():
+                return self._schema
+            self._schema_checked_at = time.monotonic()
+            status = await self.migrations.status(self.resources)
+            if status.behind and self.config.auto_migrate:
+                await self.migrations.upgrade(self.resources)
+                logger.info("database %s: schema upgraded to head", self.name)
+            elif status.behind:
+                logger.warning(
+                    "database %s: schema behind head (%s); run `python -m app db upgrade --database %s`",
+                    self.name,
+                    status.describe(),
+                    self.name,
+                )
+                self._schema = "behind"
+                return self._schema
+            self._schema = "current"
+            return self._schema
+
+    @asynccontextmanager
+    async def _bounded(self, resource: Resource | None = None) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self.config.QUERY_TIMEOUT):
+                if resource is not None and self.resources and self._schema_check_due():
+                    await self._check_schema()
+                yield
+        except DomainError:
+            raise
+        except TimeoutError:
+            raise self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s") from None
+        except Exception as error:
+            if self._schema == "behind":  # the likely cause: a table or column not there yet
+                raise self._unavailable(
+                    "its schema is behind head; run `python -m app db upgrade`", error
+                ) from error
+            raise self._translate(error, resource) from error
+
+    def _unavailable(self, reason: str, error: BaseException | None = None) -> Unavailable:
+        """The error a client sees names the database and the kind of failure; the log
+        line adds the driver's own words (the password filter still applies to it)."""
+        said = f" ({' '.join(str(error).split())[:300]})" if error is not None and str(error) else ""
+        logger.warning(
+            "database %s (%s) is unavailable: %s%s", self.name, self.config.describe(), reason, said
+        )
+        return Unavailable(self.name, reason)
+
+    def _translate(self, error: Exception, resource: Resource | None) -> Exception:
+        """The domain error for a driver error; the error itself when it is a bug."""
+        return error
+
+    @abstractmethod
+    def _begin(self) -> AbstractAsyncContextManager[Any]:
+        """Open a transaction; its handle is what the operations inside it use."""
+
+    @abstractmethod
+    async def _ping(self) -> None: ...
+
+    @abstractmethod
+    async def _insert(self, resource: Resource, row: Row) -> Row: ...
+
+    @abstractmethod
+    async def _get(self, resource: Resource, id: UUID) -> Row: ...
+
+    @abstractmethod
+    async def _list(self, resource: Resource, query: ListQuery) -> Page: ...
+
+    @abstractmethod
+    async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]: ...
+
+    @abstractmethod
+    async def _update(
+        self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
+    ) -> Row: ...
+
+    @abstractmethod
+    async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None: ...
