@@ -269,6 +269,12 @@ class PostgresServer(Server):
         return count
 
 
+# Linux's asynchronous I/O contexts (fs.aio-max-nr) are shared by every MariaDB on the
+# machine, and several test runs start their own at once: without them, a server's setup
+# can fail to start.
+NO_NATIVE_AIO = "--innodb-use-native-aio=0"
+
+
 class MariaDBServer(Server):
     system_user = "mysql"
     database = "multidb_test"
@@ -285,6 +291,7 @@ class MariaDBServer(Server):
             "--skip-test-db",
             "--skip-name-resolve",
             "--auth-root-authentication-method=normal",
+            NO_NATIVE_AIO,
         ]
         self._run([install, *setup, *([f"--user={self._user}"] if self._user else [])])
 
@@ -300,6 +307,7 @@ class MariaDBServer(Server):
             "--skip-name-resolve",
             "--skip-log-bin",
             "--innodb-buffer-pool-size=32M",
+            NO_NATIVE_AIO,
             *self._options,
         ]
 
