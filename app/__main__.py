@@ -4,6 +4,7 @@ import sys
 
 import uvicorn
 
+from app.api.server import server_config
 from app.cli import main as db
 from app.main import _default_app
 from app.shards import main as shards
@@ -15,9 +16,9 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["shards"]:
         return shards(argv[1:])
     app = _default_app()
-    settings = app.state.container.settings()
-    uvicorn.run(app, host=settings.HOST, port=settings.PORT, log_config=None)
-    return 0
+    server = uvicorn.Server(server_config(app, app.state.container.settings()))
+    server.run()
+    return 0 if server.started else 3  # uvicorn's own code for a failed start
 
 
 if __name__ == "__main__":

@@ -11,10 +11,22 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 
 MAX_TOKEN_LENGTH = 4096
+MAX_POSITIONS = 64
+# What a token holds, and nothing else: one flat JSON object of database names to
+# positions, in the characters positions are written with (an LSN "16/B374D848", a GTID
+# list "0-1-42,1-2-7", a cluster time "1795690447.6", or "primary"). A pattern rather than
+# a JSON parser: no nesting, no escapes, no numbers, so nothing for a hostile token to
+# make deep, long or slow.
+_NAME = r'"[A-Za-z0-9_.-]{1,128}"'
+_POSITION = r'"[A-Za-z0-9.:/,_-]{0,256}"'
+_ENTRY = f"{_NAME}:{_POSITION}"
+_TOKEN = re.compile(rf"\{{(?:{_ENTRY}(?:,{_ENTRY}){{0,{MAX_POSITIONS - 1}}})?\}}", re.ASCII)
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
 
 
 @dataclass
@@ -58,14 +70,21 @@ def encode(positions: dict[str, str]) -> str:
 
 
 def decode(token: str | None) -> dict[str, str]:
-    """The positions in a token; nothing for a token that is not one of ours, so that a
-    damaged token costs a read from the primary, never an error."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return {}
+    """The positions in a token; nothing for a token that is not one of ours (see
+    `parse`)."""
+    return parse(token) or {}
+
+
+def parse(token: str | None) -> dict[str, str] | None:
+    """The positions in a token, or None when it is not one of ours: too long, not
+    base64url, or not exactly the flat object `encode` writes. Never raises."""
+    if token is None or len(token) > MAX_TOKEN_LENGTH or not _BASE64URL.fullmatch(token):
+        return None
     try:
-        value = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (ValueError, binascii.Error):
-        return {}
-    if not isinstance(value, dict):
-        return {}
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
+    except (ValueError, binascii.Error):  # UnicodeDecodeError is a ValueError
+        return None
+    if not _TOKEN.fullmatch(text):
+        return None
+    positions: dict[str, str] = json.loads(text)  # one level of plain strings: safe to parse
+    return positions

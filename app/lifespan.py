@@ -12,7 +12,7 @@ from app.adapters.interface import Store
 from app.errors import Unavailable
 from app.routing_table import routing_table
 from containers import Container
-from containers.databases import Placement, placements
+from containers.databases import Placement, placements, shared_resources, unserved_resources
 
 logger = logging.getLogger("multidb")
 
@@ -30,11 +30,32 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         for line in routing_table(container):
             logger.info(line)
+        _log_shared(container)
         await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
         yield
     finally:
         for placement in found:
             await placement.adapter.disconnect()
+
+
+def _log_shared(container: Container) -> None:
+    """In a tenant deployment, say which resources every tenant reads and writes alike."""
+    shared = shared_resources(container)
+    if not shared:
+        return
+    unserved = unserved_resources(container)
+    served = [binding for binding in shared if binding.resource.name not in unserved]
+    listed = ", ".join(f"/{binding.resource.name} ({binding.database})" for binding in served)
+    if container.settings().TENANT_SHARED is None:
+        logger.warning(
+            "shared between tenants: %s: every tenant reads and changes the same rows there; "
+            "name what may be shared in TENANT_SHARED (empty: nothing) to serve only that",
+            listed,
+        )
+    elif served:
+        logger.info("shared between tenants (TENANT_SHARED): %s", listed)
+    for name in sorted(unserved):
+        logger.info("route /%s not served: shared between tenants, and not in TENANT_SHARED", name)
 
 
 def _by_identity(found: list[Placement]) -> list[list[Store]]:

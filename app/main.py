@@ -6,10 +6,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.api.auth import ApiKeyMiddleware, document_api_keys
+from app.api.auth import PUBLIC_PATHS, ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware
-from app.api.docs import install_docs
+from app.api.cors import CORSMiddleware, cors_options
+from app.api.docs import PUBLIC_DOCS, install_docs
+from app.api.headers import NoSniffMiddleware
+from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
@@ -17,7 +20,7 @@ from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
 from containers import Container
-from containers.databases import bindings
+from containers.databases import bindings, unserved_resources
 from settings import ConfigurationError
 
 
@@ -34,16 +37,20 @@ def create_app(container: Container | None = None) -> FastAPI:
         title="multidb",
         summary="One FastAPI service, several databases, chosen by configuration.",
         lifespan=lifespan,
-        docs_url=None,  # served from the service's own files: install_docs
+        redirect_slashes=False,  # done by app.api.slashes, with a relative Location
+        docs_url=None,  # /docs and /redoc from the service's own files: app.api.docs
         redoc_url=None,
     )
-    install_docs(app)
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
+    install_docs(app, ask_for_key=bool(settings.api_keys))
     app.add_middleware(ConsistencyMiddleware)
+    app.add_middleware(MethodsMiddleware, routes=app.router.routes)
+    unserved = unserved_resources(container)  # TENANT_SHARED leaves them out
     for router in routers(container):
-        app.include_router(router)
+        if router.prefix.removeprefix("/") not in unserved:
+            app.include_router(router)
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
@@ -55,8 +62,11 @@ def create_app(container: Container | None = None) -> FastAPI:
         ]
         amend_openapi(app, document_tenants(selected, settings.TENANT_FROM, settings.TENANT_HEADER))
     if settings.api_keys:
-        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys)
+        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=PUBLIC_PATHS | PUBLIC_DOCS)
         amend_openapi(app, document_api_keys)
+    if settings.CORS_ORIGINS:  # outside the key check: a browser's preflight carries no key
+        app.add_middleware(CORSMiddleware, **cors_options(settings))
+    app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
     return app
 
 

@@ -39,6 +39,26 @@ def check_relations(container: Container) -> None:
         )
 
 
+def check_tenant_shared(container: Container) -> None:
+    """TENANT_SHARED names resources, each of them shared (not tenant-selected)."""
+    settings = container.settings()
+    if settings.TENANT_SHARED is None:
+        return
+    databases = {
+        resource.name: container.databases.resolve_provider_name(provider.kwargs["db_adapter"])
+        for resource, provider in controller_providers(container)
+    }
+    problems = [
+        f"TENANT_SHARED: {name} is no resource (resources: {', '.join(sorted(databases))})"
+        if name not in databases
+        else f"TENANT_SHARED: {name} is tenant-selected ({databases[name]} is in TENANT_SELECTED)"
+        for name in settings.TENANT_SHARED
+        if databases.get(name) in (None, *settings.TENANT_SELECTED)
+    ]
+    if problems:
+        raise ConfigurationError("; ".join(problems))
+
+
 def controller_providers(container: Container) -> Iterator[tuple[Resource, providers.Factory[Any]]]:
     for provider in container.traverse(types=[providers.Factory]):
         cls = provider.cls
@@ -92,4 +112,5 @@ class Container(containers.DeclarativeContainer):
             bound = list(container.databases.providers)
             container.databases.override(named_databases(settings, bound))
             check_relations(container)
+            check_tenant_shared(container)
         return container

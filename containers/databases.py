@@ -76,3 +76,20 @@ def served(container: Container) -> list[tuple[Resource, providers.Factory[Any]]
     """Each resource a controller provider of the container serves, with that provider,
     by the resource's name."""
     return sorted(controller_providers(container), key=lambda pair: pair[0].name)
+
+
+def shared_resources(container: Container) -> list[Binding]:
+    """In a tenant deployment, the resources served from one database for every tenant
+    (bound to a name that is not tenant-selected), TENANT_SHARED or not."""
+    settings = container.settings()
+    if not settings.TENANT_SELECTED:
+        return []
+    return [binding for binding in bindings(container) if binding.database not in settings.TENANT_SELECTED]
+
+
+def unserved_resources(container: Container) -> set[str]:
+    """Resources that TENANT_SHARED, when set, leaves out: shared, and not named there."""
+    named = container.settings().TENANT_SHARED
+    if named is None:
+        return set()
+    return {binding.resource.name for binding in shared_resources(container)} - set(named)

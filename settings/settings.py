@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Self
 
@@ -12,6 +13,9 @@ from settings.origins import origin
 from settings.secrets import ApiKey, SecretFile, parse_api_keys
 
 PRIMARY = "default"
+_ORIGIN = re.compile(
+    r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?", re.ASCII
+)
 
 
 class Settings(BaseSettings):
@@ -63,6 +67,10 @@ class Settings(BaseSettings):
     TENANT_SELECTED: NameList = ()
     TENANT_FROM: TenantSource = "header"  # or "path" (/t/{tenant}/...), or "api_key"
     TENANT_HEADER: str = Field(default="X-Tenant", pattern=r"^[A-Za-z0-9-]+$")
+    # In a tenant deployment, the resources (by name: events) served from one database
+    # for every tenant. Unset, every resource that is not tenant-selected is, with a
+    # warning at startup; set (even empty), only those named are, the others not at all.
+    TENANT_SHARED: NameList | None = None
 
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=0, le=65535)
@@ -70,6 +78,22 @@ class Settings(BaseSettings):
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
     RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
     MAX_BODY_BYTES: int = Field(default=1_048_576, ge=0)  # larger request bodies answer 413
+
+    # What one client may cost the HTTP server (python -m app): see README "Reliability".
+    HTTP_MAX_HEADER_BYTES: int = Field(default=32_768, ge=1024)  # request line and headers: else 431
+    HTTP_MAX_HEADERS: int = Field(default=100, ge=1)  # header lines: else 431
+    HTTP_HEADER_TIMEOUT: float = Field(default=10.0, gt=0)  # for the whole head: else 408 and closed
+    HTTP_BODY_TIMEOUT: float = Field(default=10.0, gt=0)  # for the whole body, once the head is in
+    HTTP_KEEP_ALIVE_TIMEOUT: int = Field(default=5, ge=1)  # an idle connection is closed after it
+    HTTP_MAX_CONNECTIONS: int = Field(default=1000, ge=1)  # open at once (per worker): else 503
+    # Proxies whose X-Forwarded-For and -Proto are believed (addresses or networks,
+    # comma-separated; * for any): none by default, so no client can choose its address.
+    FORWARDED_ALLOW_IPS: NameList = ()
+
+    # Browser origins allowed to call the API (exact, e.g. https://app.example.com), and
+    # how long a browser may keep a preflight's answer.
+    CORS_ORIGINS: NameList = ()
+    CORS_MAX_AGE: int = Field(default=600, ge=0)
 
     # Set, every endpoint but /health needs `Authorization: Bearer <key>`: see parse_api_keys.
     API_KEYS: SecretStr | None = None
@@ -114,6 +138,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _tenants_of_api_keys(self) -> Self:
         problems = key_tenant_problems(self.TENANT_FROM, [key.tenant for key in self._api_keys], self.TENANTS)
+        if self.TENANT_SHARED is not None and not self.TENANT_SELECTED:
+            problems.append("TENANT_SHARED is set but TENANT_SELECTED names nothing served per tenant")
+        problems += [
+            f"CORS_ORIGINS: {origin!r} is not an exact origin (scheme://host[:port], no path or wildcard)"
+            for origin in self.CORS_ORIGINS
+            if not _ORIGIN.fullmatch(origin)
+        ]
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -17,6 +17,19 @@ def check_scheme(db_type: str, url: str) -> None:
             f"a {db_type} connection string must start with one of "
             f"{', '.join(sorted(s + '://' for s in allowed))}, not {scheme or 'no scheme'!r}"
         )
+    if kind_of(db_type).server:
+        check_port(db_type, url)
+
+
+def check_port(db_type: str, url: str) -> None:
+    """A port in the URL (each host's, for MongoDB's lists of hosts) is 1 to 65535, so
+    that a typo stops the start here rather than failing in a driver."""
+    netloc = urlsplit(url).netloc.rpartition("@")[2]  # never the password
+    for host in netloc.split(",") if db_type == "mongodb" else [netloc]:
+        port = host.rpartition("]")[2] if host.startswith("[") else host
+        _, colon, port = port.rpartition(":")
+        if colon and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise ValueError("the connection string's port is not a number from 1 to 65535")
 
 
 def mask_url(url: str) -> str:

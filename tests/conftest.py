@@ -30,6 +30,9 @@ _SERVICE_VARIABLES = (
     "SQLITE_DEMO",
     "AUTO_MIGRATE",
     "RETRY_AFTER",
+    "HTTP_",
+    "FORWARDED_ALLOW_IPS",
+    "CORS_",
 )
 
 

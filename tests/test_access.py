@@ -1,4 +1,4 @@
-"""Optional API keys: with API_KEYS set, everything but /health needs a Bearer key,
+"""Optional API keys: with API_KEYS set, everything but /health and the /docs page needs a Bearer key,
 read-only keys cannot write, and every refusal is problem+json and documented.
 Keys and passwords may come from files, Docker-secrets style."""
 
@@ -55,7 +55,7 @@ async def test_without_a_valid_key_everything_but_health_is_401(client: httpx.As
             ("POST", "/products"),
             ("DELETE", f"/products/{product['id']}"),
             ("GET", "/openapi.json"),
-            ("GET", "/docs"),
+            ("GET", "/redoc"),  # /docs is public: its page asks for a key (test_http_semantics)
             ("GET", "/no-such-path"),
         ]:
             unauthorized(await client.request(method, path, headers=headers, json=PRODUCT))
@@ -102,7 +102,8 @@ def test_the_openapi_document_declares_the_keys_when_they_are_on() -> None:
         "description": document["components"]["securitySchemes"]["bearerAuth"]["description"],
     }
     assert document["security"] == [{"bearerAuth": []}]
-    assert document["paths"]["/health"]["get"]["security"] == []
+    # Public, and a key shows more: OpenAPI's `{}` is "no key needed".
+    assert document["paths"]["/health"]["get"]["security"] == [{}, {"bearerAuth": []}]
     assert not {"401", "403"} & set(document["paths"]["/health"]["get"]["responses"])
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

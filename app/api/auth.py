@@ -1,4 +1,6 @@
-"""Optional API keys: with API_KEYS set, every request but /health presents one.
+"""Optional API keys: with API_KEYS set, every request presents one, but for the public
+paths: /health (overall status only, the detail needs a key) and the docs page (its
+OpenAPI document and every call it makes need a key).
 
 A pure ASGI middleware rather than a route dependency, so that nothing is served
 without a key: not the OpenAPI document, not a 404 that would tell which paths exist.
@@ -11,19 +13,23 @@ import hmac
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.openapi import problem_response
 from app.api.problems import problem
 from settings.secrets import ApiKey
 
 PUBLIC_PATHS = frozenset({"/health"})
+# The scope key that says whether a request to a public path presented a valid key
+# (absent when keys are off): what a public route may show depends on it.
+AUTHENTICATED = "multidb.authenticated"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCHEME = "bearerAuth"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="multidb"'}
 # The scope key under which the tenant of the matched key (None if it has none) is
 # passed on, for TENANT_FROM=api_key.
 KEY_TENANT = "multidb.api_key_tenant"
+NO_STORE = (b"cache-control", b"no-store")
 
 
 def _digest(value: bytes) -> bytes:
@@ -33,24 +39,35 @@ def _digest(value: bytes) -> bytes:
 class ApiKeyMiddleware:
     def __init__(self, app: ASGIApp, keys: Sequence[ApiKey], public: Collection[str] = PUBLIC_PATHS) -> None:
         self.app = app
-        self.public = public
+        self.public = frozenset(public)
         # Digests of equal length, compared with compare_digest against every key:
         # neither the time taken nor an early exit tells how much of a key was right.
         self._keys = [(_digest(key.secret.get_secret_value().encode()), key) for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.public:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         key = self._match(_bearer(scope))
+        if scope["path"] in self.public and key is None:
+            await self.app({**scope, AUTHENTICATED: False}, receive, send)
+            return
+
+        # What a key was needed for (or shown for) is no one else's: kept in no cache.
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), NO_STORE]
+            await send(message)
+
         if key is None:
             response = problem(401, "a valid API key is required: Authorization: Bearer <key>", CHALLENGE)
         elif key.read_only and scope["method"] not in READ_METHODS:
             response = problem(403, "this API key is read-only")
         else:
-            await self.app({**scope, KEY_TENANT: key.tenant}, receive, send)
+            inner = {**scope, KEY_TENANT: key.tenant, AUTHENTICATED: True}
+            await self.app(inner, receive, send_no_store)
             return
-        await response(scope, receive, send)
+        await response(scope, receive, send_no_store)
 
     def _match(self, presented: bytes | None) -> ApiKey | None:
         """The key presented; None when it is no key of ours."""
@@ -87,7 +104,8 @@ def document_api_keys(schema: dict[str, Any]) -> None:
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             if path in PUBLIC_PATHS:
-                operation["security"] = []
+                # Public, but a key shows more: `{}` is "no key needed" in OpenAPI.
+                operation["security"] = [{}, {SCHEME: []}]
                 continue
             responses = operation.setdefault("responses", {})
             responses["401"] = problem_response("Unauthorized: no API key, or an unknown one")

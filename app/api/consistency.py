@@ -3,21 +3,49 @@ value) in, X-Consistency-Token out after a write; X-Read-From: primary to skip r
 
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+import logging
+import time
+from collections import OrderedDict
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.consistency import ReadConsistency, begin, decode, end
+from app.consistency import ReadConsistency, begin, end, parse
 
 TOKEN_HEADER = "X-Consistency-Token"
 TOKEN_COOKIE = "consistency_token"
 READ_FROM_HEADER = "X-Read-From"
+LOG_INTERVAL = 60.0  # seconds between two log lines about one client's damaged tokens
+_REMEMBERED_CLIENTS = 4096  # the oldest are forgotten first: the memory stays bounded
+
+logger = logging.getLogger("multidb.consistency")
+
+
+class OncePerClient:
+    """Whether to log about a client now: at most once per `interval` for each client
+    address, remembering at most `size` of them."""
+
+    def __init__(self, interval: float = LOG_INTERVAL, size: int = _REMEMBERED_CLIENTS) -> None:
+        self.interval = interval
+        self.size = size
+        self._last: OrderedDict[str, float] = OrderedDict()
+
+    def __call__(self, client: str) -> bool:
+        now = time.monotonic()
+        last = self._last.get(client)
+        if last is not None and now - last < self.interval:
+            return False
+        self._last[client] = now
+        self._last.move_to_end(client)
+        while len(self._last) > self.size:
+            self._last.popitem(last=False)
+        return True
 
 
 class ConsistencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._log_now = OncePerClient()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -25,8 +53,12 @@ class ConsistencyMiddleware:
             return
         headers = Headers(scope=scope)
         token = headers.get(TOKEN_HEADER) or _cookie(headers.get("cookie"))
+        seen = parse(token) if token else {}
+        if seen is None:  # not one of ours: ignored, and this client reads from the primary
+            self._damaged(scope)
         consistency = ReadConsistency(
-            seen=decode(token), primary_only=headers.get(READ_FROM_HEADER, "").lower() == "primary"
+            seen=seen or {},
+            primary_only=seen is None or headers.get(READ_FROM_HEADER, "").lower() == "primary",
         )
         started = begin(consistency)
 
@@ -43,12 +75,25 @@ class ConsistencyMiddleware:
         finally:
             end(started)
 
+    def _damaged(self, scope: Scope) -> None:
+        client = scope.get("client")
+        address = str(client[0]) if client else "unknown"
+        if self._log_now(address):
+            logger.warning(
+                "ignored a %s that is not one of ours from %s: its reads go to the primary "
+                "(logged once a minute per client)",
+                TOKEN_HEADER,
+                address,
+            )
+
 
 def _cookie(header: str | None) -> str | None:
+    """The token cookie's value. Split by hand, in one linear pass: http.cookies'
+    patterns are slow on some hostile headers, and only this one name matters here."""
     if not header:
         return None
-    try:
-        morsel = SimpleCookie(header).get(TOKEN_COOKIE)
-    except Exception:  # a malformed Cookie header is the client's; ignore it
-        return None
-    return morsel.value if morsel is not None else None
+    for pair in header.split(";"):
+        name, equals, value = pair.partition("=")
+        if equals and name.strip() == TOKEN_COOKIE:
+            return value.strip().strip('"')
+    return None

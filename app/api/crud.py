@@ -11,15 +11,16 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, create_model
 
-from app.api.conditional import set_etag, versions
+from app.api.conditional import if_match_versions, if_none_match_tags, not_modified, set_etag
 from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.operations import operation_docs
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
+from app.api.strict import json_body, single_query_values
 from app.controllers.base import BaseController
 from app.models.base import example, examples_of
 from app.models.resource import Resource
@@ -32,10 +33,10 @@ PARTIAL = {
         "schema": {"type": "string"},
     }
 }
-IfMatch = Annotated[
-    str | None,
-    Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
-]
+IfMatch = Annotated[frozenset[int] | None, Depends(if_match_versions)]
+IfNoneMatch = Annotated[frozenset[str] | None, Depends(if_none_match_tags)]
+JSON_BODY = [Depends(json_body)]  # the body is JSON, and names each key once
+SINGLE_QUERY_VALUES = [Depends(single_query_values)]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -80,9 +81,10 @@ def create_standard_routes(
         "",
         status_code=201,
         response_model=Read,
-        responses={**problem_responses(409, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
+        responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
         **docs["create"],
+        dependencies=JSON_BODY,
     )
     async def create(body: Create, response: Response, controller: Controller) -> Any:
         row = await controller.create(body)
@@ -96,6 +98,7 @@ def create_standard_routes(
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
         **docs["list"],
+        dependencies=SINGLE_QUERY_VALUES,
     )
     async def list_(
         params: Annotated[ListParams, Query()],
@@ -112,53 +115,64 @@ def create_standard_routes(
         "/{id}",
         response_model=Expanded,
         response_model_exclude_unset=bool(resource.relations),
-        responses={**problem_responses(404, 422, 503), 200: {"headers": {**ETAG, **EXPAND_FAILED}}},
+        responses={
+            **problem_responses(400, 404, 422, 503),
+            200: {"headers": {**ETAG, **EXPAND_FAILED}},
+            304: {"description": "Not Modified: the ETag is one of If-None-Match", "headers": ETAG},
+        },
         name=f"get_{name}",
         **docs["get"],
+        dependencies=SINGLE_QUERY_VALUES,
     )
     async def get(
         id: UUID,
         params: Annotated[ExpandParams, Query()],
         response: Response,
         controller: Controller,
+        if_none_match: IfNoneMatch,
     ) -> Any:
         row = await controller.get(id)
+        # The ETag is the row's own version: an expanded answer, which embeds other rows, is always sent.
+        if not getattr(params, "expand", None) and (unchanged := not_modified(if_none_match, row)):
+            return unchanged
         await expand(resource, [row], params, response)
         return set_etag(response, row)
 
     @router.put(
         "/{id}",
         response_model=Read,
-        responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
         **docs["replace"],
+        dependencies=JSON_BODY,
     )
     async def replace(
-        id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch = None
+        id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch
     ) -> Any:
-        return set_etag(response, await controller.replace(id, body, versions(if_match)))
+        return set_etag(response, await controller.replace(id, body, if_match))
 
     @router.patch(
         "/{id}",
         response_model=Read,
-        responses={**problem_responses(404, 409, 412, 422, 503), 200: {"headers": ETAG}},
+        responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
         **docs["update"],
+        dependencies=JSON_BODY,
     )
     async def update(
-        id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch = None
+        id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch
     ) -> Any:
-        return set_etag(response, await controller.update(id, body, versions(if_match)))
+        return set_etag(response, await controller.update(id, body, if_match))
 
     @router.delete(
         "/{id}",
         status_code=204,
         response_class=Response,
-        responses=problem_responses(404, 412, 422, 503),
+        responses=problem_responses(400, 404, 412, 422, 503),
         name=f"delete_{name}",
         **docs["delete"],
     )
-    async def delete(id: UUID, controller: Controller, if_match: IfMatch = None) -> None:
-        await controller.delete(id, versions(if_match))
+    async def delete(id: UUID, controller: Controller, if_match: IfMatch) -> None:
+        await controller.delete(id, if_match)
 
     return router

@@ -1,16 +1,30 @@
 """/docs (Swagger UI) and /redoc (ReDoc) served by the service itself: their JavaScript and
 CSS are the files the fastapi-offline package ships, and the pages hold no inline script,
-so they work without internet and under a Content-Security-Policy that allows only 'self'."""
+so they work without internet and under a Content-Security-Policy that allows only 'self'.
+
+With API keys on, the /docs page and its files are public (a browser sends no Bearer
+header when it loads a page), and the page asks for a key once per tab: the OpenAPI
+document and every call made from the page carry it, and need it."""
 
 from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+DOCS_URL = "/docs"
+OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 ASSETS = "/docs-assets"
+STATIC = files("fastapi_offline") / "static"
+SWAGGER_INIT = f"{ASSETS}/swagger-init.js"
+# What a browser needs without a key to draw /docs; /redoc, which cannot send one, is not.
+PUBLIC_DOCS = frozenset(
+    {DOCS_URL, OAUTH2_REDIRECT_URL, SWAGGER_INIT}
+    | {f"{ASSETS}/{name}" for name in ("swagger-ui.css", "swagger-ui-bundle.js", "favicon.png")}
+)
 # Swagger UI sets style attributes and ReDoc injects <style> elements and a worker from a blob.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -28,18 +42,47 @@ SWAGGER_PAGE = f"""<!doctype html>
 <body>
 <div id="swagger-ui"></div>
 <script src="{ASSETS[1:]}/swagger-ui-bundle.js"></script>
-<script src="{ASSETS[1:]}/swagger-init.js" data-openapi="{{openapi}}"></script>
+<script src="{SWAGGER_INIT[1:]}" data-openapi="{{openapi}}" data-ask-key="{{ask_key}}"></script>
 </body>
 </html>
 """
-SWAGGER_INIT = """const openapi = document.currentScript.dataset.openapi;
+# With data-ask-key="true": asks for the key, keeps it for this tab only (sessionStorage),
+# and sends it with every request the page makes unless Swagger UI's own Authorize set
+# one; a 401 forgets it.
+SWAGGER_INIT_JS = """const settings = document.currentScript.dataset;
+const multidbKeyName = "multidb-api-key";
+function multidbKey() {
+  let key = sessionStorage.getItem(multidbKeyName);
+  if (!key) {
+    key = window.prompt("API key for this service (sent as Authorization: Bearer <key>)") || "";
+    sessionStorage.setItem(multidbKeyName, key);
+  }
+  return key;
+}
+function multidbAuthorize(request) {
+  if (!request.headers.Authorization) {
+    request.headers.Authorization = "Bearer " + multidbKey();
+  }
+  return request;
+}
+function multidbForget(response) {
+  if (response.status === 401) {
+    sessionStorage.removeItem(multidbKeyName);
+  }
+  return response;
+}
+const askKey = settings.askKey === "true";
 window.ui = SwaggerUIBundle({
-  url: openapi,
+  requestInterceptor: askKey ? multidbAuthorize : (request) => request,
+  responseInterceptor: askKey ? multidbForget : (response) => response,
+  url: settings.openapi,
   dom_id: "#swagger-ui",
   layout: "BaseLayout",
   deepLinking: true,
   showExtensions: true,
   showCommonExtensions: true,
+  persistAuthorization: false,
+  oauth2RedirectUrl: new URL("oauth2-redirect", window.location.href.replace(/\\/?$/, "/")).href,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
 });
 """
@@ -58,22 +101,29 @@ REDOC_PAGE = f"""<!doctype html>
 """
 
 
-def install_docs(app: FastAPI) -> None:
-    """/docs and /redoc for an app made with docs_url=None and redoc_url=None."""
+def install_docs(app: FastAPI, ask_for_key: bool = False) -> None:
+    """/docs and /redoc for an app made with docs_url=None and redoc_url=None; /docs asks
+    for a key if `ask_for_key`."""
     openapi = (app.openapi_url or "/openapi.json").lstrip("/")
     headers = {"Content-Security-Policy": CSP}
+    ask_key = "true" if ask_for_key else "false"
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
-        return HTMLResponse(SWAGGER_PAGE.format(title=app.title, openapi=openapi), headers=headers)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        page = SWAGGER_PAGE.format(title=app.title, openapi=openapi, ask_key=ask_key)
+        return HTMLResponse(page, headers=headers)
 
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
+    async def redoc(request: Request) -> HTMLResponse:
         return HTMLResponse(REDOC_PAGE.format(title=app.title, openapi=openapi), headers=headers)
 
-    @app.get(f"{ASSETS}/swagger-init.js", include_in_schema=False)
-    async def swagger_init() -> Response:
-        return Response(SWAGGER_INIT, media_type="text/javascript")
+    async def swagger_init(request: Request) -> Response:
+        return Response(SWAGGER_INIT_JS, media_type="text/javascript")
 
+    async def oauth2_redirect(request: Request) -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
+    app.add_route("/redoc", redoc, include_in_schema=False)
+    app.add_route(SWAGGER_INIT, swagger_init, include_in_schema=False)
+    app.add_route(OAUTH2_REDIRECT_URL, oauth2_redirect, include_in_schema=False)
     # After the route above, which the mount would otherwise answer with a 404.
-    app.mount(ASSETS, StaticFiles(directory=str(files("fastapi_offline") / "static")), name="docs-assets")
+    app.mount(ASSETS, StaticFiles(directory=str(STATIC)), name="docs-assets")

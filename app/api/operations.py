@@ -36,25 +36,27 @@ def operation_docs(resource: Resource, database: str | None) -> dict[str, dict[s
             f"Create {a} {one}",
             f"Stores a new {one} and answers 201 with it, its path in `Location` and its version "
             f"in `ETag`; `id`, `created_at` and `updated_at` are the service's. {served} "
-            f"Answers {conflict}422 for an invalid or unknown field; {unavailable}",
+            f"Answers {conflict}415 for a body that is not JSON; 422 for an invalid or unknown "
+            f"field; {unavailable}",
         ),
         "get": (
             f"Get {a} {one}",
-            f"The {one} with this id, its version in `ETag` (for `If-Match`). {served} "
-            f"Answers 404 when no {one} has this id; 422 when the id is not a UUID; {unavailable}",
+            f"The {one} with this id, its version in `ETag` (for `If-Match`; with `If-None-Match` "
+            f"naming it, 304 and no body). {served} Answers 404 when no {one} has this id; 422 "
+            f"when the id is not a UUID; {unavailable}",
         ),
         "replace": (
             f"Replace {a} {one}",
             f"Sets every writable field of the {one}; an omitted field takes its default. {if_match} "
-            f"{served} Answers 404 when no {one} has this id; {conflict}412 as above; 422 for an "
-            f"invalid or unknown field; {unavailable}",
+            f"{served} Answers 404 when no {one} has this id; {conflict}412 as above; 415 for a "
+            f"body that is not JSON; 422 for an invalid or unknown field; {unavailable}",
         ),
         "update": (
             f"Update {a} {one}",
             f"Sets only the fields named in the body, so two updates of different fields both "
             f"persist. {if_match} {served} Answers 404 when no {one} has this id; {conflict}412 as "
-            f"above; 422 for an invalid or unknown field, or `null` for one that cannot be null; "
-            f"{unavailable}",
+            f"above; 415 for a body that is not JSON; 422 for an invalid or unknown field, or "
+            f"`null` for one that cannot be null; {unavailable}",
         ),
         "delete": (
             f"Delete {a} {one}",

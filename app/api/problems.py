@@ -9,10 +9,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
+from app.api.methods import allowed_methods
+from app.api.slashes import slash_redirect
 from app.errors import Conflict, Invalid, NotFound, PreconditionFailed, TenantRequired, Unavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -28,7 +30,9 @@ DETAILS = {
     404: f"no users with id {_ID}",
     409: "a users with this email already exists",
     412: f"users {_ID} has changed since the version given in If-Match",
+    405: "DELETE is not allowed here; allowed: GET, HEAD, OPTIONS, POST",
     413: "the body is over MAX_BODY_BYTES (1048576 bytes)",
+    415: "the body must be application/json",
     422: "the request is invalid (1 error(s))",
     500: "an unexpected error occurred; it has been logged",
     503: "database 'users_db' is unavailable: connection refused",
@@ -134,8 +138,14 @@ async def _refused(request: Request, error: Exception) -> JSONResponse:
     return problem(422, str(error), errors=[])
 
 
-async def _http(request: Request, error: Exception) -> JSONResponse:
+async def _http(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if error.status_code == 404 and (redirect := slash_redirect(request)) is not None:
+        return redirect
+    if error.status_code == 405:  # the Allow of every route at this path, not the first's
+        allowed = allowed_methods(request.app.router.routes, request.scope)
+        headers = {**(error.headers or {}), "Allow": ", ".join(allowed)}
+        return problem(405, f"{request.method} is not allowed here; allowed: {', '.join(allowed)}", headers)
     return problem(error.status_code, str(error.detail), headers=error.headers)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator
 
-from app.models.base import SortKey, field_type
+from app.models.base import SortKey, field_type, identifier_validators
 from app.models.resource import Resource
 from app.models.types import INT64_MAX, storable
 
@@ -20,7 +20,7 @@ MAX_LIMIT = 100
 
 def _sort_parser(allowed: tuple[str, ...]) -> Any:
     def parse(value: str | None) -> tuple[SortKey, ...]:
-        keys = []
+        keys: list[SortKey] = []
         for part in (value or "").split(","):
             name = part.strip()
             if not name:
@@ -29,6 +29,8 @@ def _sort_parser(allowed: tuple[str, ...]) -> Any:
             name = name.removeprefix("-").removeprefix("+")
             if name not in allowed:
                 raise ValueError(f"cannot sort by {name!r}; sortable fields: {', '.join(allowed)}")
+            if any(key.field == name for key in keys):  # so a sort is never longer than the fields
+                raise ValueError(f"sort names {name!r} more than once")
             keys.append(SortKey(field=name, descending=descending))
         return tuple(keys)
 
@@ -89,7 +91,10 @@ def list_params_model(resource: Resource) -> type[BaseModel]:
     return create_model(
         f"{resource.read.__name__}ListParams",
         __config__=ConfigDict(extra="forbid"),
-        __validators__={"storable": field_validator("*")(storable)},  # filter values reach the database too
+        __validators__={  # filter values reach the database too
+            "storable": field_validator("*")(storable),
+            **identifier_validators(tuple(name for name in resource.identifiers if name in filters)),
+        },
         limit=(int, Field(default=20, ge=1, le=MAX_LIMIT)),
         offset=(int, Field(default=0, ge=0, le=INT64_MAX)),
         sort=(

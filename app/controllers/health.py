@@ -48,7 +48,11 @@ class HealthReport(BaseModel):
     )
 
     status: Literal["ok", "degraded"]
-    databases: dict[str, DatabaseHealth]
+    databases: dict[str, DatabaseHealth] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Each database's state; with API keys on, only for a request with a key.",
+    )
     ready: bool = Field(exclude=True)  # every REQUIRED database is up: 200, else 503
 
 

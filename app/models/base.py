@@ -5,7 +5,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
-from app.models.types import Timestamp, storable
+from app.models.types import Timestamp, identifier, storable
 
 
 class Writable(BaseModel):
@@ -50,14 +50,36 @@ def field_type(info: Any) -> Any:
     return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
 
 
-def partial_model(model: type[BaseModel]) -> type[BaseModel]:
+def _identifier_or_none(value: Any) -> Any:
+    return identifier(value) if isinstance(value, str) else value
+
+
+def identifier_validators(names: tuple[str, ...]) -> dict[str, Any]:
+    """`__validators__` of a model whose fields `names` are identifiers (types.identifier)."""
+    return {"identifiers": field_validator(*names)(_identifier_or_none)} if names else {}
+
+
+def with_identifiers(model: type[BaseModel], names: tuple[str, ...]) -> type[BaseModel]:
+    """`model`, under its own name, with the fields `names` checked as identifiers."""
+    validators = identifier_validators(names)
+    return create_model(
+        model.__name__, __base__=model, __module__=model.__module__, __validators__=validators
+    )
+
+
+def partial_model(model: type[BaseModel], identifiers: tuple[str, ...] = ()) -> type[BaseModel]:
     """`model` with every field optional, for PATCH. An explicit null is still checked
     against the field's type, so it is refused for a field that cannot be null."""
     fields: Any = {
         name: (field_type(info), Field(default=None, description=info.description))
         for name, info in model.model_fields.items()
     }
-    patch = create_model(f"{model.__name__.removesuffix('Create')}Patch", __base__=Writable, **fields)
+    patch = create_model(
+        f"{model.__name__.removesuffix('Create')}Patch",
+        __base__=Writable,
+        __validators__=identifier_validators(identifiers),
+        **fields,
+    )
     for full in examples_of(model)[:1]:  # a patch names the fields it changes: here the last one
         name, value = list(full.items())[-1]
         patch.model_config.update(example({name: value}))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 from sqlalchemy import JSON, Table
 
-from app.models.base import Record, partial_model
+from app.models.base import Record, partial_model, with_identifiers
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ class Resource:
             if relation.name in self.read.model_fields:
                 raise ValueError(f"relation {relation.name!r} of {self.name} has the name of a field")
         object.__setattr__(self, "singular", self.singular or self.name.removesuffix("s"))
-        object.__setattr__(self, "patch", partial_model(self.create))
+        if self.identifiers:  # NFC, and no invisible characters: see types.identifier
+            object.__setattr__(self, "create", with_identifiers(self.create, self.identifiers))
+        object.__setattr__(self, "patch", partial_model(self.create, self.identifiers))
 
     def relation(self, name: str) -> Relation:
         return next(relation for relation in self.relations if relation.name == name)
@@ -59,9 +61,19 @@ class Resource:
         return tuple(column.name for column in self.table.columns if column.unique)
 
     @property
+    def identifiers(self) -> tuple[str, ...]:
+        """The unique text fields: what tells one row from another to a person."""
+        fields = self.create.model_fields
+        return tuple(name for name in self.unique if name in fields and _is_text(fields[name].annotation))
+
+    @property
     def indexed(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.table.columns if column.index)
 
     @property
     def sortable(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.table.columns if not isinstance(c.type, JSON))
+
+
+def _is_text(annotation: object) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, str)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -99,15 +100,30 @@ def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def identifier(value: str) -> str:
+    """Text that identifies a row (a unique field): Unicode NFC, so that one name has one
+    spelling, and no invisible format character (zero-width, bidi controls), so that a
+    look-alike cannot pass a uniqueness check or hide in a listing."""
+    value = unicodedata.normalize("NFC", value)
+    for char in value:
+        if unicodedata.category(char) == "Cf":
+            raise ValueError(
+                f"invisible formatting characters are not allowed (found U+{ord(char):04X}: "
+                "zero-width and bidi controls cannot tell two values apart)"
+            )
+    return value
+
+
 Timestamp = Annotated[AwareDatetime, AfterValidator(utc_ms)]
-Email = Annotated[EmailStr, Field(max_length=320), AfterValidator(str.lower)]
+Identifier = AfterValidator(identifier)  # in the Annotated of every unique text field
+Email = Annotated[EmailStr, Field(max_length=320), Identifier, AfterValidator(str.lower)]
 Money = Annotated[
     Decimal,
     Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False),
     # + 0 turns -0 into 0, as SQL databases store it, so that every backend reads it back alike.
     AfterValidator(lambda value: (value + 0).quantize(CENT)),
 ]
-Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT64_MAX, strict=True)]  # true, 1.0 or "1" is not a count
 Properties = Annotated[
     dict[str, Any],
     AfterValidator(bounded_json),

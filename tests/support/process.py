@@ -12,7 +12,17 @@ import httpx
 
 from tests.support.proxy import free_port
 
-SERVICE_VARIABLES = ("DB_", "DATABASES", "API_KEYS", "MAX_BODY_BYTES", "AUTO_MIGRATE")
+SERVICE_VARIABLES = (
+    "DB_",
+    "DATABASES",
+    "API_KEYS",
+    "MAX_BODY_BYTES",
+    "AUTO_MIGRATE",
+    "HTTP_",
+    "FORWARDED_ALLOW_IPS",
+    "CORS_",
+    "TENANT",
+)
 
 
 def service_environment(**values: str) -> dict[str, str]:

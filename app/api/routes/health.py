@@ -6,6 +6,7 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from app.api.auth import AUTHENTICATED
 from app.api.dependencies.container import Provided
 from app.controllers.health import HealthController, HealthReport
 from containers import Container
@@ -41,6 +42,9 @@ async def health(
     controller: Annotated[HealthController, Depends(Provided[Container.health])],
 ) -> JSONResponse:
     report = await controller.check()
+    # With API keys on, a caller without one learns up or down, not which databases exist.
+    if not request.scope.get(AUTHENTICATED, True):
+        report.databases = None
     if report.ready:
         return JSONResponse(report.model_dump())
     retry_after = str(request.app.state.retry_after)
