@@ -13,6 +13,8 @@ from importlib import metadata
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench.connections import Counter, mysql_connections, postgres_sessions
+
 BASELINE = "baseline"
 PER_REQUEST = "connect per request"
 SERVICE = "service"
@@ -33,6 +35,7 @@ class Target:
     settings: dict[str, str]
     baselines: tuple[Baseline, ...]
     version: str
+    connections: Counter | None = None  # connections opened on the database so far
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ def postgres(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
             ),
         ),
         version=version,
+        connections=postgres_sessions(url),
     )
 
 
@@ -127,7 +131,10 @@ def mysql(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
     version = asyncio.run(recreate_mysql(url))
     environment = {**mysql_environment(url), "BENCH_POOL_SIZE": str(pool_size)}
     yield Target(
-        database_settings("mysql", url), (Baseline(BASELINE, "bench.baseline.mysql", environment),), version
+        database_settings("mysql", url),
+        (Baseline(BASELINE, "bench.baseline.mysql", environment),),
+        version,
+        mysql_connections(url),
     )
 
 

@@ -30,6 +30,7 @@ class Row:
     p99_to_baseline: float | None
     rps_to_per_request: float | None
     failed: int
+    connections_opened: float | None = None
 
 
 def ratio(mine: Sequence[Sample], theirs: Sequence[Sample], field: str) -> float | None:
@@ -72,9 +73,15 @@ def rows(samples: Sequence[Sample]) -> list[Row]:
                         p99_to_baseline=ratio(mine, baseline, "p99_ms"),
                         rps_to_per_request=ratio(mine, per_request, "requests_per_s"),
                         failed=sum(sample.failed for sample in mine),
+                        connections_opened=_median_known([sample.connections_opened for sample in mine]),
                     )
                 )
     return found
+
+
+def _median_known(values: Sequence[int | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return median(known) if known else None
 
 
 def _times(value: float | None) -> str:
@@ -83,8 +90,8 @@ def _times(value: float | None) -> str:
 
 HEADER = (
     "| workload | variant | requests/s | spread | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req "
-    "| req/s ÷ baseline | p99 ÷ baseline | req/s ÷ connect per request |\n"
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    "| req/s ÷ baseline | p99 ÷ baseline | req/s ÷ connect per request | connections opened per run |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 )
 
 
@@ -93,7 +100,9 @@ def table(found: Sequence[Row], backend: str) -> str:
         f"| {row.workload} | {row.variant} | {row.requests_per_s:,.0f} | {row.spread:.0%} | {row.p50_ms:.2f} "
         f"| {row.p99_ms:.2f} | {row.peak_rss_mib:.0f} | {row.cpu_us_per_request:,.0f} "
         f"| {_times(row.rps_to_baseline)} | {_times(row.p99_to_baseline)} "
-        f"| {_times(row.rps_to_per_request)} |" + (f" **{row.failed} failed**" if row.failed else "")
+        f"| {_times(row.rps_to_per_request)} "
+        f"| {'' if row.connections_opened is None else f'{row.connections_opened:,.0f}'} |"
+        + (f" **{row.failed} failed**" if row.failed else "")
         for row in found
         if row.backend == backend
     ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.backends import BACKENDS, SERVICE, Backend, Target
+from bench.connections import Counter
 from bench.load import WORKLOADS, Load, Workload, WrkError, WrkResult, run_wrk
 from bench.parity import check_parity
 from bench.schema import create_schema
@@ -49,6 +50,7 @@ class Sample:
     peak_rss: int
     peak_since_start: bool  # the kernel's peak could not be reset before the run
     cpu_us_per_request: float
+    connections_opened: int | None = None  # on the database during the run (bench/connections.py)
 
 
 @dataclass
@@ -71,14 +73,22 @@ def wrk_args(workload: Workload, ids_file: Path) -> list[str]:
 
 
 def measure(
-    server: Server, workload: Workload, options: Options, ids_file: Path, round: int, backend: str
+    server: Server,
+    workload: Workload,
+    options: Options,
+    ids_file: Path,
+    round: int,
+    backend: str,
+    connections: Counter | None = None,
 ) -> Sample:
     peak_reset = server.reset_peak_rss()
+    opened_before = connections() if connections else None
     cpu_before = server.cpu_seconds()
     result: WrkResult = run_wrk(
         server.url, workload, options.load, options.seconds, wrk_args(workload, ids_file)
     )
     cpu = server.cpu_seconds() - cpu_before
+    opened_after = connections() if connections else None
     return Sample(
         backend=backend,
         workload=workload.name,
@@ -92,6 +102,9 @@ def measure(
         peak_rss=server.peak_rss(),
         peak_since_start=not peak_reset,
         cpu_us_per_request=cpu * 1e6 / result.requests if result.requests else float("nan"),
+        connections_opened=(
+            None if opened_before is None or opened_after is None else opened_after - opened_before
+        ),
     )
 
 
@@ -161,7 +174,15 @@ def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outc
             parity = check_parity(running[0], running[1:], ready.ids)
             outcome.problems += [f"{backend.name}: {problem}" for problem in parity]
         for workload in WORKLOADS:
-            _measure_workload(backend, workload, running, options, ready.ids_file, outcome)
+            contenders = [Contender(workload, server) for server in running]
+            measure_in_turn(
+                backend.name,
+                contenders,
+                options,
+                ready.ids_file,
+                outcome,
+                connections=ready.target.connections,
+            )
 
 
 @dataclass(frozen=True)
@@ -172,18 +193,6 @@ class Contender:
     server: Server
 
 
-def _measure_workload(
-    backend: Backend,
-    workload: Workload,
-    running: list[Server],
-    options: Options,
-    ids_file: Path,
-    outcome: Outcome,
-) -> None:
-    contenders = [Contender(workload, server) for server in running]
-    measure_in_turn(backend.name, contenders, options, ids_file, outcome)
-
-
 def measure_in_turn(
     group: str,
     contenders: Sequence[Contender],
@@ -191,6 +200,7 @@ def measure_in_turn(
     ids_file: Path,
     outcome: Outcome,
     settle_path: str = SETTLE_PATH,
+    connections: Counter | None = None,
 ) -> None:
     """A warm-up of each contender, then `options.runs` rounds of one run each, in turn
     (A B C, A B C, ...), so that the runs of one round are adjacent in time."""
@@ -209,7 +219,7 @@ def measure_in_turn(
                 outcome.problems.append(f"{where}: the server is gone:\n{server.log_tail()}")
                 continue
             try:
-                sample = measure(server, workload, options, ids_file, round, group)
+                sample = measure(server, workload, options, ids_file, round, group, connections)
             except WrkError as error:
                 outcome.problems.append(f"{where}: {error}")
                 continue

@@ -32,7 +32,7 @@ REPLICATION = "app.adapters.sql.replication"
 
 KINDS: dict[str, Kind] = {
     "postgres": Kind(
-        SQL,
+        "app.adapters.sql.postgres:PostgresAdapter",
         frozenset({"postgres", "postgresql", "postgresql+asyncpg"}),
         port=5432,
         driver="asyncpg",
@@ -41,7 +41,7 @@ KINDS: dict[str, Kind] = {
         replication=f"{REPLICATION}:PostgresReplication",
     ),
     "mysql": Kind(
-        SQL,
+        "app.adapters.sql.mariadb:MariaDBAdapter",
         frozenset({"mysql", "mysql+aiomysql", "mariadb", "mariadb+aiomysql"}),
         port=3306,
         driver="aiomysql",

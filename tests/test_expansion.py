@@ -1,7 +1,7 @@
 """`?expand=` across three real databases: events on PostgreSQL refer to users on the
 MongoDB-compatible test server (behind a proxy the tests can cut) and to products on
-MariaDB. What each database receives is counted on its own side: SQLAlchemy's engine
-events for the SQL databases, the server's own opcounters for MongoDB."""
+MariaDB. What each database receives is counted on its own side: each SQL adapter's
+statements as it sends them, the server's own opcounters for MongoDB."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ import httpx
 import pytest
 from dependency_injector import providers
 from pymongo import MongoClient
-from sqlalchemy import event
 
 from app.api.expanded import expanded_read_model
 from app.controllers.base import BaseController
@@ -95,13 +94,12 @@ async def world(postgres_url: str, mysql_url: str, mongodb_url: str) -> AsyncIte
     try:
         async with serve(built) as client:
             world = World(client, built, proxy, mongo, *await _populate(client))
-            engines = {name: getattr(built.databases, name)().engine.sync_engine for name in SQL_DATABASES}
-            listeners = {name: _recorder(world, name) for name in engines}
-            for name, engine in engines.items():
-                event.listen(engine, "before_cursor_execute", listeners[name])
+            stops = [
+                getattr(built.databases, name)().listen(_recorder(world, name)) for name in SQL_DATABASES
+            ]
             yield world
-            for name, engine in engines.items():
-                event.remove(engine, "before_cursor_execute", listeners[name])
+            for stop in stops:
+                stop()
     finally:
         await proxy.close()
         mongo.close()
@@ -111,7 +109,7 @@ SQL_DATABASES = ("analytics_db", "products_db")
 
 
 def _recorder(world: World, database: str) -> Any:
-    def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def record(statement: str) -> None:
         world.statements.append((database, statement))
 
     return record

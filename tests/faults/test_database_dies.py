@@ -121,7 +121,7 @@ async def test_killed_database_fails_fast_recovers_and_loses_no_acknowledged_wri
             await asyncio.gather(*workers)
             await own_mariadb.ensure_running()
         adapter = built.databases.products_db()
-        checked_out = adapter.engine.pool.checkedout()
+        checked_out = adapter.checked_out()
 
     answers = load.answers
     others = [a for a in answers if a.resource != "products"]

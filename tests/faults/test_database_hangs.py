@@ -81,10 +81,10 @@ async def test_a_frozen_database_is_cut_off_and_the_others_carry_on(
             back = await client.get("/products")
         adapter = built.databases.products_db()
         for _ in range(POLLS):
-            if adapter.engine.pool.checkedout() == 0:
+            if adapter.checked_out() == 0:
                 break
             await asyncio.sleep(0.1)
-        checked_out = adapter.engine.pool.checkedout()
+        checked_out = adapter.checked_out()
 
     assert users.status_code == 201, users.text
     assert listed.status_code == 200

@@ -78,7 +78,7 @@ async def test_an_exhausted_pool_queues_then_answers_503_and_gives_every_connect
         assert (
             await client.post("/products", json={"sku": "p", "name": "P", "price": "1"})
         ).status_code == 201
-        pool = built.databases.products_db().engine.pool
+        adapter = built.databases.products_db()
         release = await _lock_products(server, database)
         try:
             requests = [asyncio.create_task(client.get("/products")) for _ in range(REQUESTS)]
@@ -87,17 +87,17 @@ async def test_an_exhausted_pool_queues_then_answers_503_and_gives_every_connect
                 if sum(task.done() for task in requests) >= REQUESTS - POOL_SIZE - MAX_OVERFLOW:
                     break
                 await asyncio.sleep(0.1)
-            full = pool.checkedout()
+            full = adapter.checked_out()
             early = [task.result() for task in requests if task.done()]
         finally:
             await release()
         async with asyncio.timeout(60):  # a guard against a deadlock, not a timing claim
             answers = await asyncio.gather(*requests)
         for _ in range(POLLS):
-            if pool.checkedout() == 0:
+            if adapter.checked_out() == 0:
                 break
             await asyncio.sleep(0.1)
-        after = pool.checkedout()
+        after = adapter.checked_out()
         assert (await client.get("/products")).status_code == 200
 
     assert full == POOL_SIZE + MAX_OVERFLOW
@@ -111,5 +111,5 @@ async def test_an_exhausted_pool_queues_then_answers_503_and_gives_every_connect
     figure(
         f"{kind}: {REQUESTS} concurrent requests on a pool of {POOL_SIZE}+{MAX_OVERFLOW}: "
         f"{len(early)} x 503 after POOL_TIMEOUT, {POOL_SIZE + MAX_OVERFLOW} x 200 once the lock went; "
-        f"pool.checkedout() {full} at the peak, {after} after"
+        f"adapter.checked_out() {full} at the peak, {after} after"
     )

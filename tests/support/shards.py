@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import event
-
 from app.adapters.interface import DatabaseAdapter
 from app.adapters.sql.adapter import SQLAdapter
 from settings import DatabaseConfig
@@ -47,13 +45,13 @@ async def where_stored(configs: Mapping[str, Mapping[str, Any]]) -> dict[UUID, l
 
 
 class Statements:
-    """Counts the statements each SQL database is sent, through SQLAlchemy's events."""
+    """Counts the statements each SQL database is sent, as its adapter sends them."""
 
     def __init__(self, members: Mapping[str, DatabaseAdapter]) -> None:
         self.counts: Counter[str] = Counter()
         for name, member in members.items():
             assert isinstance(member, SQLAdapter)
-            event.listen(member.engine.sync_engine, "before_cursor_execute", self._counter(name))
+            member.listen(self._counter(name))
 
     def _counter(self, name: str) -> Any:
         def count(*_: Any) -> None:

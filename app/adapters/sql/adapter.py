@@ -13,6 +13,7 @@ from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.adapters.sql.migrations import SQLMigrations
+from app.adapters.sql.slots import Slots, SlotTimeout
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
@@ -37,6 +38,7 @@ class SQLAdapter(StoreAdapter):
         url = url_for(self.config)
         ensure_sqlite_directory(url)
         self._engine = create_async_engine(url, **engine_options(self.config))
+        self._slots = Slots(self.config.POOL_SIZE + self.config.MAX_OVERFLOW)
         # Reads outside a unit of work need no transaction: BEGIN and ROLLBACK around a
         # lone SELECT are two round trips for nothing. Same pool, autocommit mode.
         self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -62,14 +64,45 @@ class SQLAdapter(StoreAdapter):
     def identity(self) -> str:
         return identity_of(self.config)
 
+    def checked_out(self) -> int:
+        """Connections out of the pool now."""
+        return self._slots.taken if self._engine is not None else 0
+
+    def listen(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call `listener` with the SQL of every statement sent; returns what stops it."""
+
+        def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            listener(statement)
+
+        event.listen(self.engine.sync_engine, "before_cursor_execute", record)
+        return lambda: event.remove(self.engine.sync_engine, "before_cursor_execute", record)
+
+    async def scalar(self, sql: str) -> Any:
+        """The first column of the first row `sql` returns, None without a row."""
+        async with self.engine.connect() as connection:
+            return (await connection.execute(text(sql))).scalar()
+
     @property
     def migrations(self) -> Migrations:
         return SQLMigrations(url_for(self.config), self._engine)
 
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.begin() as connection:
-            yield connection
+        await self._take_slot()
+        try:
+            async with self.engine.begin() as connection:
+                yield connection
+        finally:
+            self._slots.give()
+
+    async def _take_slot(self) -> None:
+        """A turn at the pool, first come, first served (app/adapters/sql/slots.py)."""
+        try:
+            await self._slots.take(self.config.POOL_TIMEOUT)
+        except SlotTimeout:
+            raise self._unavailable(
+                f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
+            ) from None
 
     @asynccontextmanager
     async def _connection(self, read_only: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -78,12 +111,17 @@ class SQLAdapter(StoreAdapter):
         current: AsyncConnection | None = self._unit_of_work.get()
         if current is not None:
             yield current
-        elif read_only:
-            async with self._autocommit.connect() as connection:
-                yield connection
-        else:
-            async with self.engine.begin() as connection:
-                yield connection
+            return
+        await self._take_slot()
+        try:
+            if read_only:
+                async with self._autocommit.connect() as connection:
+                    yield connection
+            else:
+                async with self.engine.begin() as connection:
+                    yield connection
+        finally:
+            self._slots.give()
 
     async def _read(self, read: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """`read` on a connection; once more on a fresh one if the first was dead (the

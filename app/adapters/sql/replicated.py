@@ -130,7 +130,7 @@ class ReplicatedAdapter(Store):
         now = time.monotonic()
         with contextlib.suppress(Exception):  # the primary's own failures are its routes' business
             async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
-                self._positions.append((now, await self.replication.primary_position(self.primary.engine)))
+                self._positions.append((now, await self.replication.primary_position(self.primary)))
         while self._positions and now - self._positions[0][0] > HISTORY_SECONDS:
             self._positions.popleft()
         await asyncio.gather(*(self._check(replica, now) for replica in self.replicas))
@@ -138,7 +138,7 @@ class ReplicatedAdapter(Store):
     async def _check(self, replica: Replica, now: float) -> None:
         try:
             async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
-                replica.replayed = await self.replication.replayed_position(replica.adapter.engine)
+                replica.replayed = await self.replication.replayed_position(replica.adapter)
         except Exception as error:
             self._out(replica, error)
             return
@@ -188,7 +188,7 @@ class ReplicatedAdapter(Store):
         position = PRIMARY
         with contextlib.suppress(Exception):
             async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
-                position = await self.replication.primary_position(self.primary.engine)
+                position = await self.replication.primary_position(self.primary)
         consistency.current().wrote(self.name, position)
 
     async def _read(self, read: Callable[[DatabaseAdapter], Awaitable[T]]) -> T:
@@ -227,7 +227,7 @@ class ReplicatedAdapter(Store):
             return True
         try:  # the last check is old news: ask the replica itself
             async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
-                replica.replayed = await self.replication.replayed_position(replica.adapter.engine)
+                replica.replayed = await self.replication.replayed_position(replica.adapter)
         except Exception as error:
             self._out(replica, error)
             return False

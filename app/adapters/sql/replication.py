@@ -4,20 +4,21 @@ a replica has replayed, and whether one position includes another."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+if TYPE_CHECKING:
+    from app.adapters.sql.adapter import SQLAdapter
 
 
 class Replication(ABC):
     primary_query: str
     replayed_query: str
 
-    async def primary_position(self, engine: AsyncEngine) -> str:
-        return await _scalar(engine, self.primary_query)
+    async def primary_position(self, primary: SQLAdapter) -> str:
+        return await _scalar(primary, self.primary_query)
 
-    async def replayed_position(self, engine: AsyncEngine) -> str:
-        return await _scalar(engine, self.replayed_query)
+    async def replayed_position(self, replica: SQLAdapter) -> str:
+        return await _scalar(replica, self.replayed_query)
 
     @abstractmethod
     def reached(self, replayed: str, wanted: str) -> bool:
@@ -48,9 +49,8 @@ class MariaDBReplication(Replication):
         return all(have.get(domain, -1) >= sequence for domain, sequence in _gtids(wanted).items())
 
 
-async def _scalar(engine: AsyncEngine, query: str) -> str:
-    async with engine.connect() as connection:
-        value = (await connection.execute(text(query))).scalar()
+async def _scalar(database: SQLAdapter, query: str) -> str:
+    value = await database.scalar(query)
     if value is None:
         raise ValueError(f"{query!r} returned nothing: is this the server it should be?")
     return str(value)

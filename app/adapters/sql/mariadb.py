@@ -1,0 +1,116 @@
+"""MariaDB and MySQL on aiomysql's own pool. aiomysql has no timeout of its own on a query,
+so each call is bounded by asyncio's, against the call's deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+from typing import Any
+
+import aiomysql
+from pymysql import err
+from sqlalchemy import URL
+
+from app.adapters.interface import Row
+from app.adapters.sql.driven import DriverAdapter
+from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
+from app.adapters.sql.statements import Statement
+from app.errors import Conflict, Invalid
+from app.models.resource import Resource
+
+# The client's error codes for a connection that is gone: server gone away, lost during a
+# query, lost before it.
+_LOST = {2006, 2013, 2055}
+# As SQLAlchemy's MySQL dialects read pymysql's errors: an OperationalError covers both the
+# server being unreachable and most errors it reports by number.
+_UNAVAILABLE: tuple[type[BaseException], ...] = (err.OperationalError, err.InterfaceError, OSError)
+
+
+class MariaDBAdapter(DriverAdapter):
+    _pool: aiomysql.Pool
+
+    async def _open_pool(self, url: URL, connect_args: dict[str, Any]) -> None:
+        self._pool = await aiomysql.create_pool(
+            minsize=0,
+            maxsize=self._slots.size,
+            pool_recycle=IDLE_SECONDS,
+            autocommit=True,  # a lone statement commits itself; units of work say BEGIN
+            **connect_args,
+        )
+
+    async def _close_pool(self) -> None:
+        try:  # a server that died or froze must not hold the shutdown
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                await self._pool.clear()  # each with a goodbye (COM_QUIT): no aborted client
+                self._pool.close()
+                await self._pool.wait_closed()
+        except TimeoutError:
+            self._pool.terminate()
+
+    def _idle(self) -> bool:
+        return bool(self._pool.freesize)
+
+    async def _acquire(self, within: float | None) -> Any:
+        if within is None:
+            return await self._pool.acquire()
+        return await asyncio.wait_for(self._pool.acquire(), within)
+
+    async def _release(self, connection: Any) -> None:
+        # Not a coroutine in aiomysql: cancellation cannot cut it short. A connection still
+        # in a transaction is closed by it.
+        self._pool.release(connection)
+
+    def _terminate(self, connection: Any) -> None:
+        connection.close()
+
+    def _closed(self, connection: Any) -> bool:
+        return bool(connection.closed)
+
+    def _lost(self, error: Exception, connection: Any) -> bool:
+        return (
+            self._closed(connection)
+            or isinstance(error, ConnectionError)
+            or (isinstance(error, err.OperationalError) and bool(error.args) and error.args[0] in _LOST)
+        )
+
+    async def _fetch(
+        self, connection: Any, deadline: float, statement: Statement, values: Row
+    ) -> builtins.list[Record]:
+        self._heard(statement)
+        async with asyncio.timeout_at(deadline):
+            cursor = await connection.cursor()
+            try:
+                await cursor.execute(statement.sql, statement.args(values) or None)
+                records: builtins.list[Record] = await cursor.fetchall()
+            finally:
+                await cursor.close()
+        return records
+
+    async def _execute(self, connection: Any, deadline: float, statement: Statement, values: Row) -> int:
+        self._heard(statement)
+        async with asyncio.timeout_at(deadline):
+            cursor = await connection.cursor()
+            try:
+                changed: int = await cursor.execute(statement.sql, statement.args(values) or None)
+            finally:
+                await cursor.close()
+        return changed
+
+    async def _command(self, connection: Any, deadline: float, command: str) -> None:
+        async with asyncio.timeout_at(deadline):
+            if command == "BEGIN":
+                await connection.begin()
+            elif command == "COMMIT":
+                await connection.commit()
+            else:
+                await connection.rollback()
+
+    def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
+        if isinstance(error, err.IntegrityError) and resource is not None:
+            fields = " or ".join(resource.unique) or "its key"
+            return Conflict(f"a {resource.name} row with the same {fields} already exists")
+        if isinstance(error, err.DataError):  # a value the models should have refused
+            return Invalid(f"database {self.name!r} refused a value of the request")
+        if isinstance(error, _UNAVAILABLE):
+            return self._unavailable(type(error).__name__, error)
+        return error
