@@ -38,7 +38,8 @@ def create_app(container: Container | None = None) -> FastAPI:
         summary="One FastAPI service, several databases, chosen by configuration.",
         lifespan=lifespan,
         redirect_slashes=False,  # done by app.api.slashes, with a relative Location
-        docs_url=None,  # app.api.docs
+        docs_url=None,  # /docs and /redoc from the service's own files: app.api.docs
+        redoc_url=None,
     )
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS

@@ -18,10 +18,12 @@ from app.api.conditional import etag, if_match_versions, if_none_match_tags, not
 from app.api.encoding import Encoder, JSONBody
 from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
+from app.api.operations import operation_docs
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
 from app.api.strict import json_body, single_query_values
 from app.controllers.base import BaseController
+from app.models.base import example, examples_of
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -41,6 +43,7 @@ SINGLE_QUERY_VALUES = [Depends(single_query_values)]
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{read.__name__}Page",
+        __config__=example({"items": examples_of(read), "total": 1, "limit": 20, "offset": 0}),
         items=(list[read], ...),
         total=(int, ...),
         limit=(int, ...),
@@ -54,11 +57,13 @@ def create_standard_routes(
     resource: Resource,
     controller: providers.Provider[Any],
     served: Mapping[str, Resource] | None = None,
+    database: str | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
     `controller`, a provider of the app's container (so its overrides apply). `served`
-    holds the targets of its relations, by name."""
+    holds the targets of its relations, by name; `database` is the name the controller is
+    bound to, for the operations' descriptions."""
 
     def made() -> BaseController:
         # Called in the route rather than declared as a dependency: FastAPI would solve
@@ -74,6 +79,7 @@ def create_standard_routes(
     name = resource.name
     # The routes answer with the bytes these write; the response models only document them.
     encode, encode_read = Encoder(Expanded), Encoder(Read)
+    docs = operation_docs(resource, database)
 
     @router.post(
         "",
@@ -81,6 +87,7 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
+        **docs["create"],
         dependencies=JSON_BODY,
     )
     async def create(body: Create) -> Any:
@@ -94,6 +101,7 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
+        **docs["list"],
         dependencies=SINGLE_QUERY_VALUES,
     )
     async def list_(params: Annotated[ListParams, Query()]) -> Any:
@@ -128,6 +136,7 @@ def create_standard_routes(
             304: {"description": "Not Modified: the ETag is one of If-None-Match", "headers": ETAG},
         },
         name=f"get_{name}",
+        **docs["get"],
         dependencies=SINGLE_QUERY_VALUES,
     )(get_expanded if resource.relations else get)
 
@@ -136,6 +145,7 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
+        **docs["replace"],
         dependencies=JSON_BODY,
     )
     async def replace(id: UUID, body: Create, if_match: IfMatch) -> Any:
@@ -147,6 +157,7 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
+        **docs["update"],
         dependencies=JSON_BODY,
     )
     async def update(id: UUID, body: Patch, if_match: IfMatch) -> Any:
@@ -159,6 +170,7 @@ def create_standard_routes(
         response_class=Response,
         responses=problem_responses(400, 404, 412, 422, 503),
         name=f"delete_{name}",
+        **docs["delete"],
     )
     async def delete(id: UUID, if_match: IfMatch) -> None:
         await made().delete(id, if_match)

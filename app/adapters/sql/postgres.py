@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-import json
 from typing import Any
 
 import asyncpg
@@ -15,6 +14,7 @@ from asyncpg.protocol.protocol import BUILTIN_TYPE_NAME_MAP
 from sqlalchemy import URL
 
 from app.adapters.interface import Row
+from app.adapters.sql.dialects import load_json
 from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
@@ -139,7 +139,7 @@ async def _json_codecs(connection: Any) -> None:
 
 
 def _json_decoder(value: bytes) -> Any:
-    return json.loads(value.decode())
+    return load_json(value.decode())
 
 
 def _jsonb_encoder(value: str) -> bytes:
@@ -147,7 +147,7 @@ def _jsonb_encoder(value: str) -> bytes:
 
 
 def _jsonb_decoder(value: bytes) -> Any:
-    return json.loads(value[1:].decode())
+    return load_json(value[1:].decode())  # a large float comes back in digits: see load_json
 
 
 async def _no_reset(connection: Any) -> None:
