@@ -10,7 +10,9 @@ COPY pyproject.toml README.md ./
 COPY app app
 COPY containers containers
 COPY settings settings
+# The distribution multidb-service (pyproject.toml), with every driver.
 RUN pip install --no-cache-dir ".[all]"
+LABEL org.opencontainers.image.title="multidb-service"
 
 ENV HOST=0.0.0.0 PORT=8000
 EXPOSE 8000

@@ -2,21 +2,21 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-# The demo: the primary and three named databases, each its own SQLite file.
-export DATABASES__users_db__DB_TYPE ?= sqlite
-export DATABASES__users_db__DB_NAME ?= data/users.db
-export DATABASES__products_db__DB_TYPE ?= sqlite
-export DATABASES__products_db__DB_NAME ?= data/products.db
-export DATABASES__analytics_db__DB_TYPE ?= sqlite
-export DATABASES__analytics_db__DB_NAME ?= data/analytics.db
+.PHONY: run db test lint format clean bench bench-smoke bench-composites profile
 
-.PHONY: run test lint format clean bench bench-smoke bench-composites profile
+# The demo: each database name that neither the environment nor .env configures gets a
+# SQLite file of its own (data/users.db for users_db), instead of sharing the primary's.
+run db: export SQLITE_DEMO ?= true
 
 run: $(VENV)/.run
 	$(PY) -m app
 
+# The migration CLI on the same databases as `make run`: make db ARGS="upgrade --database users_db"
+db: $(VENV)/.run
+	$(PY) -m app db $(ARGS)
+
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -14,8 +14,9 @@ from app.adapters import failures
 from app.adapters.mongodb.schema import write_step
 from app.errors import Unavailable
 from app.models.resource import Resource
+from app.routing_table import routing_table
 from containers import Container
-from containers.databases import Placement, placements
+from containers.databases import Placement, bindings, placements
 from settings import ConfigurationError
 
 
@@ -57,6 +58,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     try:
         container = Container()
+        print("\n".join(routing_table(container)), file=sys.stderr)
         return asyncio.run(_run(container, args))
     except (ConfigurationError, NotImplementedError) as error:
         print(f"multidb: {error}", file=sys.stderr)
@@ -96,6 +98,11 @@ async def _run(container: Container, args: argparse.Namespace) -> int:
             print(f"-- {_title(placement)}")
             print(placement.adapter.migrations.script(placement.resources))
         return 0
+    if args.command == "revision" and args.resource is None and args.database:
+        # A name that falls back to the primary shares its database with other resources:
+        # the one meant is the one bound to that name.
+        bound = [b.resource.name for b in bindings(container) if b.database == args.database]
+        args.resource = bound[0] if len(bound) == 1 else None
     for placement in chosen:
         await placement.adapter.connect()
     try:

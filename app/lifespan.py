@@ -8,12 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.adapters.composite import CompositeAdapter
-from app.adapters.interface import DatabaseAdapter, Store
+from app.adapters.interface import Store
 from app.errors import Unavailable
+from app.routing_table import routing_table
 from containers import Container
-from containers.databases import Placement, bindings, placements, shared_resources, unserved_resources
-from containers.named import adapters_by_name
+from containers.databases import Placement, placements, shared_resources, unserved_resources
 
 logger = logging.getLogger("multidb")
 
@@ -29,28 +28,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         placement.adapter.resources = tuple(placement.resources)
         await placement.adapter.connect()
     try:
-        _log_routes(container)
+        for line in routing_table(container):
+            logger.info(line)
         _log_shared(container)
         await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
         yield
     finally:
         for placement in found:
             await placement.adapter.disconnect()
-
-
-def _log_routes(container: Container) -> None:
-    configured = set(container.settings().database_configs())
-    adapters = adapters_by_name(container.databases)
-    for binding in bindings(container):
-        adapter = adapters[binding.database]
-        composite = isinstance(adapter, CompositeAdapter)
-        fallback = (
-            "" if binding.database in configured or composite else "  (not configured: falls back to default)"
-        )
-        where = (
-            adapter.describe() if isinstance(adapter, CompositeAdapter) else _store(adapter).config.describe()
-        )
-        logger.info("route /%s -> %s -> %s%s", binding.resource.name, binding.database, where, fallback)
 
 
 def _log_shared(container: Container) -> None:
@@ -71,11 +56,6 @@ def _log_shared(container: Container) -> None:
         logger.info("shared between tenants (TENANT_SHARED): %s", listed)
     for name in sorted(unserved):
         logger.info("route /%s not served: shared between tenants, and not in TENANT_SHARED", name)
-
-
-def _store(adapter: DatabaseAdapter) -> Store:
-    assert isinstance(adapter, Store), f"{adapter.name}: neither a store nor a composite of stores"
-    return adapter
 
 
 def _by_identity(found: list[Placement]) -> list[list[Store]]:

@@ -40,3 +40,7 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # Alembic says "Context impl ..." and "setup plugin ..." for every database at every
+    # start; the service logs what it upgraded itself. Its lines stay for DEBUG.
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("alembic").setLevel(logging.WARNING)

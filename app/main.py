@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from app.api.auth import PUBLIC_PATHS, ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
-from app.api.consistency import ConsistencyMiddleware
+from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.cors import CORSMiddleware, cors_options
 from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
@@ -38,18 +38,22 @@ def create_app(container: Container | None = None) -> FastAPI:
         summary="One FastAPI service, several databases, chosen by configuration.",
         lifespan=lifespan,
         redirect_slashes=False,  # done by app.api.slashes, with a relative Location
-        docs_url=None,  # app.api.docs
+        docs_url=None,  # /docs and /redoc from the service's own files: app.api.docs
+        redoc_url=None,
     )
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     install_docs(app, ask_for_key=bool(settings.api_keys))
-    app.add_middleware(ConsistencyMiddleware)
+    if tokens_needed(settings):
+        app.add_middleware(ConsistencyMiddleware)
     app.add_middleware(MethodsMiddleware, routes=app.router.routes)
     unserved = unserved_resources(container)  # TENANT_SHARED leaves them out
     for router in routers(container):
         if router.prefix.removeprefix("/") not in unserved:
-            app.include_router(router)
+            # The routes become the app's own: an included router is one more layer that
+            # every request is matched through (bench/README.md, "Issue 11, the HTTP side").
+            app.router.routes.extend(router.routes)
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)

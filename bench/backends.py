@@ -18,6 +18,15 @@ from bench.connections import Counter, mysql_connections, postgres_sessions
 BASELINE = "baseline"
 PER_REQUEST = "connect per request"
 SERVICE = "service"
+# What a user would pick instead (bench/peers/), each the way its own docs show.
+ORM = "SQLAlchemy ORM"
+FASTCRUD = "FastCRUD"
+LITESTAR = "Litestar + advanced-alchemy"
+PEERS = {
+    ORM: "bench.peers.sqlalchemy_orm",
+    FASTCRUD: "bench.peers.fastcrud_app",
+    LITESTAR: "bench.peers.litestar_app",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,9 @@ class Baseline:
     variant: str
     module: str  # serves `<module>:create_app`
     environment: dict[str, str]
+    # A baseline answers the service's very bytes; a peer answers in its framework's own JSON
+    # (key order, envelope), compared as values.
+    exact: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,6 +101,7 @@ def postgres(url: str, workdir: Path, pool_size: int) -> Iterator[Target]:
             Baseline(
                 PER_REQUEST, "bench.baseline.postgres", {**environment, "BENCH_CONNECT_PER_REQUEST": "1"}
             ),
+            *(Baseline(peer, module, environment, exact=False) for peer, module in PEERS.items()),
         ),
         version=version,
         connections=postgres_sessions(url),

@@ -13,7 +13,14 @@ import matplotlib.pyplot as plt
 from bench.load import WORKLOADS
 from bench.report import VARIANTS, Row
 
-COLOURS = {"service": "#d95f02", "baseline": "#1b9e77", "connect per request": "#7570b3"}
+COLOURS = {
+    "service": "#d95f02",
+    "baseline": "#1b9e77",
+    "connect per request": "#7570b3",
+    "SQLAlchemy ORM": "#e7298a",
+    "FastCRUD": "#66a61e",
+    "Litestar + advanced-alchemy": "#e6ab02",
+}
 
 
 def draw(found: Sequence[Row], path: Path) -> None:

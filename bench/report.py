@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from bench.backends import BASELINE, PER_REQUEST, SERVICE
+from bench.backends import BASELINE, PEERS, PER_REQUEST, SERVICE
 from bench.load import WORKLOADS
 from bench.run import Sample
 
-VARIANTS = (SERVICE, BASELINE, PER_REQUEST)
+VARIANTS = (SERVICE, BASELINE, PER_REQUEST, *PEERS)
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class Row:
     rps_to_baseline: float | None
     p99_to_baseline: float | None
     rps_to_per_request: float | None
+    service_to_this: float | None  # the service's requests/s over this variant's
     failed: int
     connections_opened: float | None = None
 
@@ -72,6 +73,9 @@ def rows(samples: Sequence[Sample]) -> list[Row]:
                         rps_to_baseline=ratio(mine, baseline, "requests_per_s"),
                         p99_to_baseline=ratio(mine, baseline, "p99_ms"),
                         rps_to_per_request=ratio(mine, per_request, "requests_per_s"),
+                        service_to_this=(
+                            ratio(group[SERVICE], mine, "requests_per_s") if variant != SERVICE else None
+                        ),
                         failed=sum(sample.failed for sample in mine),
                         connections_opened=_median_known([sample.connections_opened for sample in mine]),
                     )
@@ -90,8 +94,9 @@ def _times(value: float | None) -> str:
 
 HEADER = (
     "| workload | variant | requests/s | spread | p50 ms | p99 ms | peak RSS MiB | server CPU µs/req "
-    "| req/s ÷ baseline | p99 ÷ baseline | req/s ÷ connect per request | connections opened per run |\n"
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    "| req/s ÷ baseline | p99 ÷ baseline | req/s ÷ connect per request | service req/s ÷ this "
+    "| connections opened per run |\n"
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
 )
 
 
@@ -100,7 +105,7 @@ def table(found: Sequence[Row], backend: str) -> str:
         f"| {row.workload} | {row.variant} | {row.requests_per_s:,.0f} | {row.spread:.0%} | {row.p50_ms:.2f} "
         f"| {row.p99_ms:.2f} | {row.peak_rss_mib:.0f} | {row.cpu_us_per_request:,.0f} "
         f"| {_times(row.rps_to_baseline)} | {_times(row.p99_to_baseline)} "
-        f"| {_times(row.rps_to_per_request)} "
+        f"| {_times(row.rps_to_per_request)} | {_times(row.service_to_this)} "
         f"| {'' if row.connections_opened is None else f'{row.connections_opened:,.0f}'} |"
         + (f" **{row.failed} failed**" if row.failed else "")
         for row in found

@@ -171,7 +171,8 @@ def run_backend(backend: Backend, options: Options, workdir: Path, outcome: Outc
         if not outcome.imported_app.startswith(str(ROOT)):
             outcome.problems.append(f"the service imports app from {outcome.imported_app}, not from {ROOT}")
         if running and running[0].name == SERVICE:
-            parity = check_parity(running[0], running[1:], ready.ids)
+            loose = {baseline.variant for baseline in ready.target.baselines if not baseline.exact}
+            parity = check_parity(running[0], running[1:], ready.ids, loose)
             outcome.problems += [f"{backend.name}: {problem}" for problem in parity]
         for workload in WORKLOADS:
             contenders = [Contender(workload, server) for server in running]

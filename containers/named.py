@@ -16,14 +16,21 @@ from settings.settings import PRIMARY
 
 def named_databases(settings: Settings, bound: Iterable[str]) -> containers.DynamicContainer:
     """One pooled adapter provider per configured database; a name that code binds to
-    but no one configured is the primary's provider (the design note's fallback)."""
+    but no one configured is the primary's provider (the design note's fallback), or
+    a SQLite file of its own under SQLITE_DEMO."""
     databases = containers.DynamicContainer()
     configs = settings.database_configs()
     for name, config in configs.items():
-        DatabaseAdapterFactory.get_adapter(config.DB_TYPE)  # a missing driver is a startup error
+        variable = "DB_TYPE" if name == PRIMARY else f"DATABASES__{name}__DB_TYPE"
+        DatabaseAdapterFactory.get_adapter(config.DB_TYPE, variable)  # a missing driver stops the start
         databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, config))
     composites = {*settings.SHARDS, *settings.TENANT_SELECTED}
     fallbacks = sorted(set(bound) - set(configs) - composites)
+    if settings.SQLITE_DEMO:
+        for name in fallbacks:
+            demo = settings.demo_config(name)
+            databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, demo))
+        fallbacks = []
     if fallbacks and settings.DATABASES_STRICT:
         missing = ", ".join(f"DATABASES__{name}__DB_TYPE" for name in fallbacks)
         raise ConfigurationError(f"DATABASES_STRICT=true and {missing} not set")

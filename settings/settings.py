@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any, Self
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
@@ -8,6 +9,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from settings.composites import NameList, TenantSource, composite_problems, key_tenant_problems
 from settings.database import DatabaseConfig, DatabaseType
+from settings.origins import origin
 from settings.secrets import ApiKey, SecretFile, parse_api_keys
 
 PRIMARY = "default"
@@ -50,6 +52,9 @@ class Settings(BaseSettings):
 
     DATABASES: dict[str, DatabaseConfig] = Field(default_factory=dict)
     DATABASES_STRICT: bool = False
+    # `make run`'s demo: a name code binds to that nothing configures gets a SQLite file
+    # of its own (data/users.db for users_db) instead of falling back to the primary.
+    SQLITE_DEMO: bool = False
     # For every database that does not set its own: unset means true for SQLite and
     # in-memory databases, false for servers, whose schema a person should upgrade.
     AUTO_MIGRATE: bool | None = None
@@ -168,6 +173,27 @@ class Settings(BaseSettings):
             else config.model_copy(update={"AUTO_MIGRATE": self.AUTO_MIGRATE})
             for name, config in configs.items()
         }
+
+    def demo_config(self, name: str) -> DatabaseConfig:
+        """The SQLite database SQLITE_DEMO gives the unconfigured name `name`."""
+        return DatabaseConfig(DB_TYPE="sqlite", DB_NAME=f"data/{name.removesuffix('_db')}.db")
+
+    def configured_by(self, name: str) -> str:
+        """Where the configuration of the database `name` came from, for a person to read."""
+        if name in self.SHARDS:
+            prefix = f"SHARDS__{name}"
+        elif name in self.TENANT_SELECTED:
+            prefix = "TENANT_SELECTED"
+        elif name == PRIMARY:
+            prefix = "DB_"
+        elif name in self.DATABASES:
+            prefix = f"DATABASES__{name}__"
+        elif self.SQLITE_DEMO:
+            return "SQLite demo default (SQLITE_DEMO=true)"
+        else:
+            return f"not configured: falls back to {PRIMARY}"
+        env_file = self.model_config.get("env_file")
+        return origin(prefix, Path(env_file) if isinstance(env_file, str) else None) or "built-in default"
 
     def secrets(self) -> set[str]:
         keys = {key.secret.get_secret_value() for key in self.api_keys}

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pymysql
 import pytest
+from sqlalchemy import make_url
 
 from tests.support import backends
+from tests.support.servers import MariaDBServer, PostgresServer, Server, ServerUnavailable
 
 pytest_plugins = ["tests.support.figures"]
 
@@ -23,6 +26,10 @@ _SERVICE_VARIABLES = (
     "API_KEYS",
     "MAX_BODY_BYTES",
     "TENANT",
+    "SHARDS",
+    "SQLITE_DEMO",
+    "AUTO_MIGRATE",
+    "RETRY_AFTER",
     "HTTP_",
     "FORWARDED_ALLOW_IPS",
     "CORS_",
@@ -39,37 +46,75 @@ def clean_environment() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    url = backends.url_of("postgres")
-    assert url is not None
-    try:
-        backends.run(backends.recreate_postgres_database(url))
-    except (OSError, TimeoutError) as error:
-        backends.unavailable("postgres", type(error).__name__)
-    return url
+def postgres_url() -> Iterator[str]:
+    # The suite's own server may lose what it stores on a crash: fault tests kill others.
+    fast = ("max_connections=300", "fsync=off", "synchronous_commit=off", "full_page_writes=off")
+    with _given_or_own("postgres", lambda: PostgresServer(*fast)) as url:
+        try:
+            backends.run(backends.recreate_postgres_database(url))
+        except (OSError, TimeoutError) as error:
+            backends.unavailable("postgres", f"{_shown(url)}: {type(error).__name__}: {error}")
+        yield url
 
 
 @pytest.fixture(scope="session")
-def mysql_url() -> str:
-    url = backends.url_of("mysql")
-    assert url is not None
+def mysql_url() -> Iterator[str]:
+    fast = ("--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0")
+    with _given_or_own("mysql", lambda: MariaDBServer(*fast)) as url:
+        try:
+            backends.run(backends.recreate_mysql_database(url))
+        except (OSError, TimeoutError, pymysql.err.OperationalError) as error:
+            backends.unavailable("mysql", f"{_shown(url)}: {type(error).__name__}: {error}")
+        yield url
+
+
+@contextmanager
+def _given_or_own(backend: str, server_of_our_own: Callable[[], Server]) -> Iterator[str]:
+    """The server TEST_<BACKEND>_URL names, else one the tests start on a free port."""
+    variable = backends.VARIABLES[backend]
+    given = backends.url_of(backend)
+    if given:
+        backends.ran(backend, f"{variable}={_shown(given)}")
+        yield given
+        return
+    server: Server | None = None
     try:
-        backends.run(backends.recreate_mysql_database(url))
-    except (OSError, TimeoutError, pymysql.err.OperationalError) as error:
-        backends.unavailable("mysql", type(error).__name__)
-    return url
+        server = server_of_our_own()
+        server.spawn()  # here, in the main thread: the server lives as long as it does
+        backends.run(server.until_ready())
+    except ServerUnavailable as error:
+        if server is not None:
+            backends.run(server.stop())
+            server.remove()
+        backends.unavailable(backend, f"no {variable}, and no server of the tests' own: {error}")
+    own = f"a server of the tests' own, {_shown(server.url)}, {server.program} (no {variable} set)"
+    backends.ran(backend, own)
+    try:
+        yield server.url
+    finally:
+        backends.run(server.stop())
+        server.remove()
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @pytest.fixture(scope="session")
 def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = backends.url_of("mongodb")
     if url:
+        backends.ran("mongodb", f"TEST_MONGODB_URL={_shown(url)}")
         yield url
         return
-    from secantus import SecantusDBServer
+    try:
+        from secantus import SecantusDBServer
+    except ImportError as error:
+        backends.unavailable("mongodb", f"no TEST_MONGODB_URL, and SecantusDB is not installed: {error}")
 
     server = SecantusDBServer(port=0, storage_path=str(tmp_path_factory.mktemp("secantus")))
     server.start()
+    backends.ran("mongodb", f"an in-process SecantusDB server, {server.uri} (no TEST_MONGODB_URL set)")
     try:
         yield server.uri
     finally:
@@ -80,8 +125,18 @@ def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def sqlserver_url() -> str:
     url = backends.url_of("sqlserver")
     if not url:
-        backends.unavailable("sqlserver", "no SQL Server runs on this machine")
+        backends.unavailable("sqlserver", "no SQL Server runs on this machine, and no TEST_SQLSERVER_URL")
+    backends.ran("sqlserver", f"TEST_SQLSERVER_URL={_shown(url)}")
     return url
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> Iterator[None]:
+    """The last lines before the counts: which backends ran, how to enable the others."""
+    yield
+    terminalreporter.section("backends")
+    for line in backends.summary():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

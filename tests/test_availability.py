@@ -53,6 +53,7 @@ async def test_a_database_down_at_startup_answers_503_then_recovers(proxy: Proxy
     async with serve(container(through(proxy, postgres_url))) as client:
         health = await client.get("/health")
         assert health.status_code == 503
+        assert health.headers["retry-after"] == "7"  # RETRY_AFTER_SECONDS, like every 503
         assert health.json()["status"] == "degraded"
         databases = health.json()["databases"]
         assert (databases["products_db"]["type"], databases["products_db"]["status"]) == ("postgres", "down")

@@ -120,7 +120,10 @@ async def test_the_docs_page_loads_without_a_key_and_asks_for_one(client: httpx.
     page = await client.get("/docs")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "requestInterceptor: multidbAuthorize" in page.text
+    assert 'data-ask-key="true"' in page.text
+    script = await client.get("/docs-assets/swagger-init.js")  # the page's, public like it
+    assert script.status_code == 200
+    assert "requestInterceptor: askKey ? multidbAuthorize" in script.text
     assert KEY not in page.text
     problem(await client.get("/openapi.json"), 401)
     assert (await client.get("/openapi.json", headers=AUTH)).status_code == 200

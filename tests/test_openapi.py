@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema_rs
 import pytest
 
 from app.main import create_app
@@ -100,3 +101,59 @@ def test_health_is_documented_with_its_503(schema: dict[str, Any]) -> None:
 
     assert set(responses) == {"200", "503"}
     assert responses["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/HealthReport")
+    assert "Retry-After" in responses["503"]["headers"]
+
+
+OPERATIONS = {
+    ("post", ""): ("create_{one}", "Create {a} {one}"),
+    ("get", ""): ("list_{many}", "List {many}"),
+    ("get", "/{id}"): ("get_{one}", "Get {a} {one}"),
+    ("put", "/{id}"): ("replace_{one}", "Replace {a} {one}"),
+    ("patch", "/{id}"): ("update_{one}", "Update {a} {one}"),
+    ("delete", "/{id}"): ("delete_{one}", "Delete {a} {one}"),
+}
+
+
+@pytest.mark.parametrize(
+    ("many", "one", "a", "database"),
+    [("users", "user", "a", "users_db"), ("products", "product", "a", "products_db"),
+     ("events", "event", "an", "analytics_db")],
+)  # fmt: skip
+def test_operations_are_named_for_generated_clients_and_described(
+    schema: dict[str, Any], many: str, one: str, a: str, database: str
+) -> None:
+    for (method, suffix), (operation_id, summary) in OPERATIONS.items():
+        operation = schema["paths"][f"/{many}{suffix}"][method]
+        names = {"many": many, "one": one, "a": a}
+        assert operation["operationId"] == operation_id.format(**names)
+        assert operation["summary"] == summary.format(**names)
+        description = operation["description"]
+        assert f"`{database}`" in description  # which database serves it
+        assert "503 with `Retry-After`" in description
+        # 400 and 413 are every body's (the document describes them); a 409 needs a unique field.
+        exempt = {"400", "413"} | ({"409"} if many == "events" else set())
+        for status in {status for status in operation["responses"] if status[0] == "4"} - exempt:
+            assert status in description, (operation_id, status)
+
+
+def test_every_model_and_every_problem_has_an_example_that_matches_its_schema(schema: dict[str, Any]) -> None:
+    def check(example: Any, reference: dict[str, Any]) -> None:
+        jsonschema_rs.Draft202012Validator({**reference, "components": schema["components"]}).validate(
+            example
+        )
+
+    for name, component in schema["components"]["schemas"].items():
+        if name in ("HTTPValidationError", "ValidationError", "SortKey") or "enum" in component:
+            continue
+        examples = component.get("examples")
+        assert examples, name
+        for example in examples:
+            check(example, {"$ref": f"#/components/schemas/{name}"})
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                for media, content in response.get("content", {}).items():
+                    if media == "application/problem+json":
+                        assert "example" in content, (operation["operationId"], status)
+                        check(content["example"], content["schema"])
+                        assert content["example"]["status"] == int(status)

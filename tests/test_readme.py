@@ -35,7 +35,9 @@ def blocks(text: str, language: str) -> list[str]:
 
 
 def variables(block: str) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in block.splitlines() if "=" in line and " " not in line)
+    """The variables a block sets: `export NAME=value` or `NAME=value` lines."""
+    lines = (line.split("  #")[0].strip().removeprefix("export ") for line in block.splitlines())
+    return dict(line.split("=", 1) for line in lines if "=" in line and " " not in line)
 
 
 def point_at(readme_variables: dict[str, str], url: str) -> dict[str, str]:
@@ -52,29 +54,36 @@ def point_at(readme_variables: dict[str, str], url: str) -> dict[str, str]:
     return {**readme_variables, **{f"{prefix}__{field}": value for field, value in located.items()}}
 
 
-def run_commands(block: str, cwd: Path, env: dict[str, str]) -> list[str]:
-    """Each `python ...` line of a README block, run as written; their outputs."""
-    outputs = []
-    for line in block.splitlines():
-        command = shlex.split(line.split("  #")[0])
-        if command[:1] != ["python"]:
-            continue
-        result = subprocess.run(
-            [sys.executable, *command[1:]],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
-        outputs.append(result.stdout)
-    return outputs
+def shell(script: str, cwd: Path, env: dict[str, str]) -> str:
+    """`script` run by bash as a person pastes it into a shell whose virtualenv is active
+    (this run's); its output. Stops at the first command that fails."""
+    venv = Path(sys.executable).parents[1]
+    active = {**env, "PATH": f"{venv / 'bin'}:{env.get('PATH', '')}", "VIRTUAL_ENV": str(venv)}
+    result = subprocess.run(
+        ["bash", "-e", "-o", "pipefail", "-c", script],
+        cwd=cwd,
+        env=active,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, f"{script}\n{result.stdout}{result.stderr}"
+    return result.stdout
+
+
+def exports(values: dict[str, str]) -> str:
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items())
+
+
+def needs(command: str) -> None:
+    if shutil.which(command) is None:
+        pytest.skip(f"the README's example runs {command}, which is not installed here")
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "DATABASES"))}
+    service = ("DB_", "DATABASES", "SQLITE_DEMO", "API_KEYS", "PG", "MYSQL_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(service)}
     return {**env, **extra}
 
 
@@ -87,16 +96,39 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def test_every_configuration_block_works_pasted_into_a_shell_or_saved_as_env(tmp_path: Path) -> None:
+    configuration = [block for block in blocks(section("## Configuration"), "sh") if "export " in block]
+    assert len(configuration) == 3
+    show = (
+        "python -c 'from settings import Settings; s = Settings(); "
+        "print({n: c.describe() for n, c in s.database_configs().items()}, len(s.api_keys))'"
+    )
+    for block in configuration:
+        pasted = shell(f"{block}\n{show}", tmp_path, clean_env())
+        (tmp_path / ".env").write_text(block)
+        from_file = shell(show, tmp_path, clean_env())
+        (tmp_path / ".env").unlink()
+
+        assert pasted == from_file
+        for name, value in variables(block).items():
+            if name.endswith(("DB_TYPE", "DB_HOST", "DB_NAME")):
+                assert value in pasted, (name, pasted)
+        assert pasted.endswith(" 2\n") == ("API_KEYS" in block)
+
+
 async def test_a_resource_moves_to_another_database_by_environment_alone(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, postgres_url: str
 ) -> None:
+    needs("createdb")
     example = section("### Point a resource at another database, by environment alone")
     settings_block, upgrade_block = blocks(example, "sh")
     where = backends.sibling(postgres_url, "readme")
-    backends.run(backends.recreate_postgres_database(where))
+    backends.run(backends.recreate_postgres_database(where, create=False))
     moved = point_at(variables(settings_block), where)
     assert moved["DATABASES__products_db__DB_TYPE"] == "postgres"
-    run_commands(upgrade_block, tmp_path, clean_env(**moved))
+    # The README's lines as written, then the tests' server in place of db.internal.
+    overrides = {k: v for k, v in moved.items() if variables(settings_block).get(k) != v}
+    shell(f"{settings_block}{exports(overrides)}{upgrade_block}", tmp_path, clean_env())
     monkeypatch.chdir(tmp_path)
     for name, value in moved.items():
         monkeypatch.setenv(name, value)
@@ -112,9 +144,15 @@ async def test_a_resource_moves_to_another_database_by_environment_alone(
 async def test_a_named_database_gets_a_provider_and_a_health_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mysql_url: str
 ) -> None:
-    (block,) = blocks(section("### Add a named database"), "sh")
+    needs("mariadb")
+    block, create = blocks(section("### Add a named database"), "sh")
+    where = backends.sibling(mysql_url, "reports")
+    backends.run(backends.recreate_mysql_database(where, create=False))
+    located = point_at(variables(block), where)
+    overrides = {k: v for k, v in located.items() if variables(block).get(k) != v}
+    shell(f"{block}{exports(overrides)}{create}", tmp_path, clean_env())
     monkeypatch.chdir(tmp_path)
-    for name, value in point_at(variables(block), mysql_url).items():
+    for name, value in located.items():
         monkeypatch.setenv(name, value)
     container = Container()
 
@@ -123,7 +161,7 @@ async def test_a_named_database_gets_a_provider_and_a_health_line(
 
     assert health["databases"]["reports_db"]["type"] == "mysql"
     assert health["databases"]["reports_db"]["status"] == "up"
-    assert container.databases.reports_db().config.DB_NAME == make_url(mysql_url).database
+    assert container.databases.reports_db().config.DB_NAME == make_url(where).database
 
 
 def test_a_new_resource_and_a_fake_database_work_as_the_readme_shows(tmp_path: Path) -> None:
@@ -135,9 +173,8 @@ def test_a_new_resource_and_a_fake_database_work_as_the_readme_shows(tmp_path: P
             add_provider(project / path, block.splitlines()[-1])
         else:
             (project / path).write_text(block)
-    orders_db = {"DATABASES__orders_db__DB_TYPE": "sqlite", "DATABASES__orders_db__DB_NAME": "data/orders.db"}
     (commands,) = blocks(example, "sh")
-    run_commands(commands, project, clean_env(PYTHONPATH=str(project), **orders_db))
+    shell(commands, project, clean_env())  # orders_db configured nowhere: it falls back to the primary
     assert list((project / "app/migrations/sql/versions").glob("orders_0001_*.py"))
     step = (project / "app/migrations/mongodb/orders.py").read_text()  # from the same table
     assert '"number": {"bsonType": "string", "minLength": 1, "maxLength": 32}' in step
@@ -164,14 +201,13 @@ def test_adding_a_column_to_one_resource_works_as_the_readme_shows(tmp_path: Pat
     migrations = section("## Migrations")
     (change,) = blocks(migrations, "diff")
     env = clean_env(
-        PYTHONPATH=str(project),
         DATABASES__products_db__DB_TYPE="sqlite",
         DATABASES__products_db__DB_NAME="data/products.db",
     )
-    run_commands("python -m app db upgrade --database products_db", project, env)  # where products stood
+    shell("python -m app db upgrade --database products_db", project, env)  # where products stood
     subprocess.run(["git", "apply", "-"], input=change, cwd=project, text=True, check=True)
 
-    _, script, _ = run_commands(blocks(migrations, "sh")[-1], project, env)
+    script = shell(blocks(migrations, "sh")[-1], project, env)
 
     (written,) = (project / "app/migrations/sql/versions").glob("products_0002_*.py")
     assert "add_column" in written.read_text()
@@ -179,7 +215,7 @@ def test_adding_a_column_to_one_resource_works_as_the_readme_shows(tmp_path: Pat
     assert "ADD COLUMN colour" in script
     columns = sqlite3.connect(project / "data/products.db").execute("PRAGMA table_info(products)").fetchall()
     assert "colour" in {column[1] for column in columns}
-    run_commands("python -m app db check --database products_db", project, env)
+    shell("python -m app db check --database products_db", project, env)
 
 
 def add_provider(container_module: Path, line: str) -> None:

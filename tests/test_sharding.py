@@ -14,6 +14,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from sqlalchemy import make_url
 from uuid_utils.compat import uuid7
 
 from app.adapters.interface import DatabaseAdapter, ListQuery
@@ -58,12 +59,12 @@ def databases(postgres_url: str, mysql_url: str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 async def sharded(databases: dict[str, dict[str, Any]]) -> AsyncIterator[Sharded]:
     configs = databases
-    events_1 = configs["events_1"]["CONNECTION_STRING"]
-    proxy = Proxy("127.0.0.1", 5432)
+    events_1 = make_url(configs["events_1"]["CONNECTION_STRING"])
+    proxy = Proxy(events_1.host or "127.0.0.1", events_1.port or 5432)  # the tests' own server's too
     await proxy.up()
     through_proxy = {
         **configs["events_1"],
-        "CONNECTION_STRING": events_1.replace(":5432/", f":{proxy.port}/"),
+        "CONNECTION_STRING": events_1.set(port=proxy.port).render_as_string(hide_password=False),
     }
     shards = {**{name: configs[name] for name in SHARDS}, "events_1": through_proxy}
     sharded_config = settings(DB_TYPE="memory", DATABASES=shards, SHARDS={"analytics_db": ",".join(SHARDS)})

@@ -8,7 +8,6 @@ import re
 from typing import Any
 from uuid import uuid4
 
-import pyodbc
 import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import mssql
@@ -19,6 +18,7 @@ from app.adapters.sql.dialects import order_by, url_for
 from app.errors import Unavailable
 from app.models import EVENTS, PRODUCTS, USERS
 from settings import DatabaseConfig
+from tests.support import backends
 from tests.support.proxy import free_port
 
 DIALECT: Any = mssql.dialect()  # type: ignore[no-untyped-call]
@@ -90,7 +90,19 @@ def test_the_url_names_the_odbc_driver_and_hides_the_password() -> None:
     assert "YourStrong" not in str(url)
 
 
-def test_the_freetds_odbc_driver_loads() -> None:
+@pytest.fixture
+def pyodbc() -> Any:
+    """pyodbc, which loads unixODBC's libodbc when imported: skipped without it."""
+    try:
+        import pyodbc
+    except ImportError as error:  # a missing shared library, not a missing module
+        backends.unavailable(
+            "sqlserver", f"pyodbc cannot load: {error}", "install Debian's unixodbc and tdsodbc"
+        )
+    return pyodbc
+
+
+def test_the_freetds_odbc_driver_loads(pyodbc: Any) -> None:
     assert "FreeTDS" in pyodbc.drivers()
 
     with pytest.raises(pyodbc.Error) as raised:
@@ -101,7 +113,7 @@ def test_the_freetds_odbc_driver_loads() -> None:
     assert "[FreeTDS]" in str(raised.value)  # the driver itself answered: it loaded
 
 
-async def test_an_unreachable_sql_server_is_unavailable_not_a_crash() -> None:
+async def test_an_unreachable_sql_server_is_unavailable_not_a_crash(pyodbc: Any) -> None:
     config = DatabaseConfig(
         DB_TYPE="sqlserver",
         DB_HOST="127.0.0.1",

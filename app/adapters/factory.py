@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from importlib import import_module
+import os
+import sys
+from importlib import import_module, metadata
+from pathlib import Path
 from typing import Any
 
 from app.adapters.interface import Store
@@ -24,18 +27,19 @@ class DatabaseAdapterFactory:
     installs only the drivers it uses."""
 
     @staticmethod
-    def get_adapter(db_type: str) -> type[StoreAdapter]:
+    def get_adapter(db_type: str, variable: str = "DB_TYPE") -> type[StoreAdapter]:
+        """The adapter class of `db_type`, which `variable` set: named in the errors."""
         try:
             kind = kind_of(db_type)
         except ValueError as error:
-            raise ConfigurationError(str(error)) from None
+            raise ConfigurationError(f"{variable}: {error}") from None
         if kind.driver is not None:
             try:
                 import_module(kind.driver)
             except ImportError:
-                install = f"'multidb[{kind.extra}]'" if kind.extra else kind.driver
+                install = install_command(kind.extra) if kind.extra else f"pip install {kind.driver}"
                 raise ConfigurationError(
-                    f"DB_TYPE={db_type} needs the {kind.driver} driver: pip install {install}"
+                    f"{variable}={db_type} needs the {kind.driver} driver: {install}"
                 ) from None
         adapter: type[StoreAdapter] = _load(kind.adapter)
         return adapter
@@ -51,3 +55,15 @@ class DatabaseAdapterFactory:
         replication: Replication = _load(config.kind.replication)()
         replicas = [adapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)]
         return ReplicatedAdapter(adapter(name, config), replicas, replication)
+
+
+def install_command(extra: str) -> str:
+    """The command that installs `extra` into the Python that runs this: from the checkout
+    this code was loaded from, or from the package index when it was installed from there."""
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        where = "." if checkout == Path.cwd().resolve() else str(checkout)
+        return f"{python} -m pip install -e '{where}[{extra}]'"
+    (distribution, *_) = metadata.packages_distributions().get("app", ["multidb-service"])
+    return f"{python} -m pip install '{distribution}[{extra}]'"

@@ -18,12 +18,16 @@ from app.api.problems import problem
 
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.unlimited = app
         self.app = RequestBodyLimitMiddleware(app, max_body_size=max_bytes)
         self.refusal = problem(413, f"the request body is larger than {max_bytes} bytes (MAX_BODY_BYTES)")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if not _may_carry_body(scope):  # every GET: nothing to count, nothing to wrap
+            await self.unlimited(scope, receive, send)
             return
         refused = False
 
@@ -36,3 +40,9 @@ class BodyLimitMiddleware:
                 await send(message)
 
         await self.app(scope, receive, as_problem)
+
+
+def _may_carry_body(scope: Scope) -> bool:
+    """A request carries a body only with Content-Length or Transfer-Encoding (RFC 9112)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    return any(name in (b"content-length", b"transfer-encoding") for name, _ in headers)

@@ -11,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.consistency import ReadConsistency, begin, end, parse
+from settings import Settings
 
 TOKEN_HEADER = "X-Consistency-Token"
 TOKEN_COOKIE = "consistency_token"
@@ -40,6 +41,14 @@ class OncePerClient:
         while len(self._last) > self.size:
             self._last.popitem(last=False)
         return True
+
+
+def tokens_needed(settings: Settings) -> bool:
+    """Whether a token can mean anything: some database reads from replicas (READ_REPLICAS)
+    or is MongoDB (causal sessions). Without one, no adapter records a position, no token is
+    sent and none is read, so the middleware is left out and costs nothing."""
+    configs = settings.database_configs().values()
+    return any(config.READ_REPLICAS or config.DB_TYPE == "mongodb" for config in configs)
 
 
 class ConsistencyMiddleware:

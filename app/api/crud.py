@@ -14,13 +14,16 @@ from dependency_injector import providers
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, create_model
 
-from app.api.conditional import if_match_versions, if_none_match_tags, not_modified, set_etag
+from app.api.conditional import etag, if_match_versions, if_none_match_tags, not_modified
+from app.api.encoding import Encoder, JSONBody
 from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
+from app.api.operations import operation_docs
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
 from app.api.strict import json_body, single_query_values
 from app.controllers.base import BaseController
+from app.models.base import example, examples_of
 from app.models.resource import Resource
 
 LOCATION = {"Location": {"description": "The path of the new resource", "schema": {"type": "string"}}}
@@ -40,6 +43,7 @@ SINGLE_QUERY_VALUES = [Depends(single_query_values)]
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
     return create_model(
         f"{read.__name__}Page",
+        __config__=example({"items": examples_of(read), "total": 1, "limit": 20, "offset": 0}),
         items=(list[read], ...),
         total=(int, ...),
         limit=(int, ...),
@@ -53,23 +57,29 @@ def create_standard_routes(
     resource: Resource,
     controller: providers.Provider[Any],
     served: Mapping[str, Resource] | None = None,
+    database: str | None = None,
 ) -> APIRouter:
     """Add POST, GET (list and one), PUT, PATCH and DELETE for `resource` to `router`
     (whose prefix is the resource's path), each served by a fresh controller from
     `controller`, a provider of the app's container (so its overrides apply). `served`
-    holds the targets of its relations, by name."""
+    holds the targets of its relations, by name; `database` is the name the controller is
+    bound to, for the operations' descriptions."""
 
-    async def provided() -> BaseController:
-        made: BaseController = controller()
-        return made
+    def made() -> BaseController:
+        # Called in the route rather than declared as a dependency: FastAPI would solve
+        # it per request (bench/README.md, "Issue 11, the HTTP side").
+        fresh: BaseController = controller()
+        return fresh
 
-    Controller = Annotated[BaseController, Depends(provided)]
     Create, Patch, Read = resource.create, resource.patch, resource.read
     ListParams, ExpandParams = list_params_model(resource), expand_params_model(resource)
     Expanded = expanded_read_model(resource, served or {})  # Read, plus each relation, present when expanded
     Page = page_model(Expanded)
     EXPAND_FAILED = expand_failed_header(resource)
     name = resource.name
+    # The routes answer with the bytes these write; the response models only document them.
+    encode, encode_read = Encoder(Expanded), Encoder(Read)
+    docs = operation_docs(resource, database)
 
     @router.post(
         "",
@@ -77,12 +87,13 @@ def create_standard_routes(
         response_model=Read,
         responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
+        **docs["create"],
         dependencies=JSON_BODY,
     )
-    async def create(body: Create, response: Response, controller: Controller) -> Any:
-        row = await controller.create(body)
-        response.headers["Location"] = f"{router.prefix}/{row['id']}"
-        return set_etag(response, row)
+    async def create(body: Create) -> Any:
+        row = await made().create(body)
+        headers = {"Location": f"{router.prefix}/{row['id']}", "ETag": etag(row)}
+        return JSONBody(encode_read.one(row), 201, headers)
 
     @router.get(
         "",
@@ -90,20 +101,32 @@ def create_standard_routes(
         response_model_exclude_unset=bool(resource.relations),  # no relation fields unless expanded
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
+        **docs["list"],
         dependencies=SINGLE_QUERY_VALUES,
     )
-    async def list_(
-        params: Annotated[ListParams, Query()],
-        response: Response,
-        controller: Controller,
-    ) -> Any:
-        page = await controller.list(params)
-        if page.missing:
-            response.headers["X-Partial-Results"] = f"missing={','.join(page.missing)}"
-        await expand(resource, page.items, params, response)
-        return {"items": page.items, "total": page.total, "limit": params.limit, "offset": params.offset}  # type: ignore[attr-defined]
+    async def list_(params: Annotated[ListParams, Query()]) -> Any:
+        page = await made().list(params)
+        headers = {"X-Partial-Results": f"missing={','.join(page.missing)}"} if page.missing else {}
+        await expand(resource, page.items, params, headers)
+        body = encode.page(page.items, page.total, params.limit, params.offset)  # type: ignore[attr-defined]
+        return JSONBody(body, 200, headers)
 
-    @router.get(
+    async def get_expanded(
+        id: UUID, params: Annotated[ExpandParams, Query()], if_none_match: IfNoneMatch
+    ) -> Any:
+        row = await made().get(id)
+        # The ETag is the row's own version: an expanded answer, which embeds other rows, is always sent.
+        if not getattr(params, "expand", None) and (unchanged := not_modified(if_none_match, row)):
+            return unchanged
+        headers = {"ETag": etag(row)}
+        await expand(resource, [row], params, headers)
+        return JSONBody(encode.one(row), 200, headers)
+
+    async def get(id: UUID, if_none_match: IfNoneMatch) -> Any:  # no query model to solve per request
+        row = await made().get(id)
+        return not_modified(if_none_match, row) or JSONBody(encode.one(row), 200, {"ETag": etag(row)})
+
+    router.get(
         "/{id}",
         response_model=Expanded,
         response_model_exclude_unset=bool(resource.relations),
@@ -113,45 +136,33 @@ def create_standard_routes(
             304: {"description": "Not Modified: the ETag is one of If-None-Match", "headers": ETAG},
         },
         name=f"get_{name}",
+        **docs["get"],
         dependencies=SINGLE_QUERY_VALUES,
-    )
-    async def get(
-        id: UUID,
-        params: Annotated[ExpandParams, Query()],
-        response: Response,
-        controller: Controller,
-        if_none_match: IfNoneMatch,
-    ) -> Any:
-        row = await controller.get(id)
-        # The ETag is the row's own version: an expanded answer, which embeds other rows, is always sent.
-        if not getattr(params, "expand", None) and (unchanged := not_modified(if_none_match, row)):
-            return unchanged
-        await expand(resource, [row], params, response)
-        return set_etag(response, row)
+    )(get_expanded if resource.relations else get)
 
     @router.put(
         "/{id}",
         response_model=Read,
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
+        **docs["replace"],
         dependencies=JSON_BODY,
     )
-    async def replace(
-        id: UUID, body: Create, response: Response, controller: Controller, if_match: IfMatch
-    ) -> Any:
-        return set_etag(response, await controller.replace(id, body, if_match))
+    async def replace(id: UUID, body: Create, if_match: IfMatch) -> Any:
+        row = await made().replace(id, body, if_match)
+        return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.patch(
         "/{id}",
         response_model=Read,
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
+        **docs["update"],
         dependencies=JSON_BODY,
     )
-    async def update(
-        id: UUID, body: Patch, response: Response, controller: Controller, if_match: IfMatch
-    ) -> Any:
-        return set_etag(response, await controller.update(id, body, if_match))
+    async def update(id: UUID, body: Patch, if_match: IfMatch) -> Any:
+        row = await made().update(id, body, if_match)
+        return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
 
     @router.delete(
         "/{id}",
@@ -159,8 +170,9 @@ def create_standard_routes(
         response_class=Response,
         responses=problem_responses(400, 404, 412, 422, 503),
         name=f"delete_{name}",
+        **docs["delete"],
     )
-    async def delete(id: UUID, controller: Controller, if_match: IfMatch) -> None:
-        await controller.delete(id, if_match)
+    async def delete(id: UUID, if_match: IfMatch) -> None:
+        await made().delete(id, if_match)
 
     return router

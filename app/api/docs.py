@@ -1,70 +1,129 @@
-"""The interactive documentation at /docs. With API keys on, the page itself is public (a
-browser sends no Bearer header when it loads a page), and asks for a key once per tab:
-the OpenAPI document and every call made from the page carry it, and need it."""
+"""/docs (Swagger UI) and /redoc (ReDoc) served by the service itself: their JavaScript and
+CSS are the files the fastapi-offline package ships, and the pages hold no inline script,
+so they work without internet and under a Content-Security-Policy that allows only 'self'.
+
+With API keys on, the /docs page and its files are public (a browser sends no Bearer
+header when it loads a page), and the page asks for a key once per tab: the OpenAPI
+document and every call made from the page carry it, and need it."""
 
 from __future__ import annotations
 
+from importlib.resources import files
+
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
-from fastapi.responses import HTMLResponse
+from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 DOCS_URL = "/docs"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
-PUBLIC_DOCS = frozenset({DOCS_URL, OAUTH2_REDIRECT_URL})
+ASSETS = "/docs-assets"
+STATIC = files("fastapi_offline") / "static"
+SWAGGER_INIT = f"{ASSETS}/swagger-init.js"
+# What a browser needs without a key to draw /docs; /redoc, which cannot send one, is not.
+PUBLIC_DOCS = frozenset(
+    {DOCS_URL, OAUTH2_REDIRECT_URL, SWAGGER_INIT}
+    | {f"{ASSETS}/{name}" for name in ("swagger-ui.css", "swagger-ui-bundle.js", "favicon.png")}
+)
+# Swagger UI sets style attributes and ReDoc injects <style> elements and a worker from a blob.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
+# Relative URLs, so that the pages also work behind a proxy that mounts the service on a path.
+SWAGGER_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{title}} - Swagger UI</title>
+<link rel="icon" href="{ASSETS[1:]}/favicon.png">
+<link rel="stylesheet" href="{ASSETS[1:]}/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="{ASSETS[1:]}/swagger-ui-bundle.js"></script>
+<script src="{SWAGGER_INIT[1:]}" data-openapi="{{openapi}}" data-ask-key="{{ask_key}}"></script>
+</body>
+</html>
+"""
+# With data-ask-key="true": asks for the key, keeps it for this tab only (sessionStorage),
+# and sends it with every request the page makes unless Swagger UI's own Authorize set
+# one; a 401 forgets it.
+SWAGGER_INIT_JS = """const settings = document.currentScript.dataset;
+const multidbKeyName = "multidb-api-key";
+function multidbKey() {
+  let key = sessionStorage.getItem(multidbKeyName);
+  if (!key) {
+    key = window.prompt("API key for this service (sent as Authorization: Bearer <key>)") || "";
+    sessionStorage.setItem(multidbKeyName, key);
+  }
+  return key;
+}
+function multidbAuthorize(request) {
+  if (!request.headers.Authorization) {
+    request.headers.Authorization = "Bearer " + multidbKey();
+  }
+  return request;
+}
+function multidbForget(response) {
+  if (response.status === 401) {
+    sessionStorage.removeItem(multidbKeyName);
+  }
+  return response;
+}
+const askKey = settings.askKey === "true";
+window.ui = SwaggerUIBundle({
+  requestInterceptor: askKey ? multidbAuthorize : (request) => request,
+  responseInterceptor: askKey ? multidbForget : (response) => response,
+  url: settings.openapi,
+  dom_id: "#swagger-ui",
+  layout: "BaseLayout",
+  deepLinking: true,
+  showExtensions: true,
+  showCommonExtensions: true,
+  persistAuthorization: false,
+  oauth2RedirectUrl: new URL("oauth2-redirect", window.location.href.replace(/\\/?$/, "/")).href,
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+});
+"""
+REDOC_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{title}} - ReDoc</title>
+<link rel="icon" href="{ASSETS[1:]}/favicon.png">
+</head>
+<body>
+<redoc spec-url="{{openapi}}"></redoc>
+<script src="{ASSETS[1:]}/redoc.standalone.js"></script>
+</body>
+</html>
+"""
 
-# Asks for the key, keeps it for this tab only (sessionStorage), and sends it with every
-# request the page makes unless Swagger UI's own Authorize set one; a 401 forgets it.
-_KEY_PROMPT = """
-    <script>
-    const multidbKeyName = "multidb-api-key";
-    function multidbKey() {
-        let key = sessionStorage.getItem(multidbKeyName);
-        if (!key) {
-            key = window.prompt("API key for this service (sent as Authorization: Bearer <key>)") || "";
-            sessionStorage.setItem(multidbKeyName, key);
-        }
-        return key;
-    }
-    function multidbAuthorize(request) {
-        if (!request.headers.Authorization) {
-            request.headers.Authorization = "Bearer " + multidbKey();
-        }
-        return request;
-    }
-    function multidbForget(response) {
-        if (response.status === 401) {
-            sessionStorage.removeItem(multidbKeyName);
-        }
-        return response;
-    }
-    </script>
-    <script>
-    const ui = SwaggerUIBundle({
-        requestInterceptor: multidbAuthorize,
-        responseInterceptor: multidbForget,"""
 
+def install_docs(app: FastAPI, ask_for_key: bool = False) -> None:
+    """/docs and /redoc for an app made with docs_url=None and redoc_url=None; /docs asks
+    for a key if `ask_for_key`."""
+    openapi = (app.openapi_url or "/openapi.json").lstrip("/")
+    headers = {"Content-Security-Policy": CSP}
+    ask_key = "true" if ask_for_key else "false"
 
-def install_docs(app: FastAPI, ask_for_key: bool) -> None:
-    """Serve /docs (build the app with docs_url=None), asking for a key if `ask_for_key`."""
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        page = SWAGGER_PAGE.format(title=app.title, openapi=openapi, ask_key=ask_key)
+        return HTMLResponse(page, headers=headers)
 
-    async def docs(request: Request) -> HTMLResponse:
-        root_path = request.scope.get("root_path", "").rstrip("/")
-        page = get_swagger_ui_html(
-            openapi_url=root_path + (app.openapi_url or "/openapi.json"),
-            title=f"{app.title} - Swagger UI",
-            oauth2_redirect_url=root_path + OAUTH2_REDIRECT_URL,
-            swagger_ui_parameters={"persistAuthorization": False},
-        )
-        if not ask_for_key:
-            return page
-        html = bytes(page.body).decode()
-        start = "<script>\n    const ui = SwaggerUIBundle({"
-        if start not in html:
-            raise RuntimeError("FastAPI's Swagger UI page changed: the key prompt has no place in it")
-        return HTMLResponse(html.replace(start, _KEY_PROMPT, 1))
+    async def redoc(request: Request) -> HTMLResponse:
+        return HTMLResponse(REDOC_PAGE.format(title=app.title, openapi=openapi), headers=headers)
+
+    async def swagger_init(request: Request) -> Response:
+        return Response(SWAGGER_INIT_JS, media_type="text/javascript")
 
     async def oauth2_redirect(request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
-    app.add_route(DOCS_URL, docs, include_in_schema=False)
+    app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
+    app.add_route("/redoc", redoc, include_in_schema=False)
+    app.add_route(SWAGGER_INIT, swagger_init, include_in_schema=False)
     app.add_route(OAUTH2_REDIRECT_URL, oauth2_redirect, include_in_schema=False)
+    # After the route above, which the mount would otherwise answer with a 404.
+    app.mount(ASSETS, StaticFiles(directory=str(STATIC)), name="docs-assets")

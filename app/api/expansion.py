@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import Response
 
 from app.adapters.interface import Row
 from app.controllers.expansion import Expander
@@ -26,9 +25,11 @@ def expand_failed_header(resource: Resource) -> dict[str, Any]:
     return {EXPAND_FAILED: {"description": description, "schema": {"type": "string"}}}
 
 
-async def expand(resource: Resource, rows: Sequence[Row], params: Any, response: Response) -> None:
+async def expand(
+    resource: Resource, rows: Sequence[Row], params: Any, headers: MutableMapping[str, str]
+) -> None:
     """Embed the relations `params.expand` names (parsed and checked by the resource's
-    params model) in `rows`, and name those that could not be loaded in a header. The
+    params model) in `rows`, and name those that could not be loaded in `headers`. The
     expander is asked of the container only then: a read that expands nothing pays
     nothing for it."""
     names = getattr(params, "expand", None)
@@ -36,7 +37,7 @@ async def expand(resource: Resource, rows: Sequence[Row], params: Any, response:
         return
     failed = await _expanded(resource, rows, names, params.expand_strict)
     if failed:
-        response.headers[EXPAND_FAILED] = ",".join(failed)
+        headers[EXPAND_FAILED] = ",".join(failed)
 
 
 @inject

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI
 
-from app.api.problems import PROBLEM_JSON
+from app.api.problems import PROBLEM_JSON, problem_example
 
 Amendment = Callable[[dict[str, Any]], None]
 
@@ -29,10 +30,20 @@ def amend_openapi(app: FastAPI, *amendments: Amendment) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def problem_response(description: str) -> dict[str, Any]:
+def problem_response(description: str, status: int | None = None) -> dict[str, Any]:
+    """A problem+json response documented as `description`, with an example of its body;
+    `status` by default the one whose phrase starts the description ("Not Found: ...")."""
+    if status is None:
+        phrase = description.split(":", 1)[0]
+        status = next(status for status in HTTPStatus if status.phrase == phrase)
     return {
         "description": description,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            PROBLEM_JSON: {
+                "schema": {"$ref": "#/components/schemas/Problem"},
+                "example": problem_example(status),
+            }
+        },
     }
 
 
@@ -44,4 +55,4 @@ def document_body_limit(schema: dict[str, Any]) -> None:
             if "requestBody" in operation:
                 responses = operation.setdefault("responses", {})
                 responses["400"] = problem_response("Bad Request: the body could not be parsed")
-                responses["413"] = problem_response("Content Too Large: the body is over MAX_BODY_BYTES")
+                responses["413"] = problem_response("Content Too Large: the body is over MAX_BODY_BYTES", 413)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from app.api.methods import allowed_methods
@@ -21,7 +21,41 @@ PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("multidb.api")
 
 
+_ID = "0193a5b2-7c4e-7d1a-9f3b-5e2c8a1d4f60"
+# What each error status says, in the examples of the OpenAPI document.
+DETAILS = {
+    400: "the body is not valid JSON, or is nested too deeply to parse",
+    401: "a valid API key is required: send Authorization: Bearer <key>",
+    403: "this API key may only read",
+    404: f"no users with id {_ID}",
+    409: "a users with this email already exists",
+    412: f"users {_ID} has changed since the version given in If-Match",
+    405: "DELETE is not allowed here; allowed: GET, HEAD, OPTIONS, POST",
+    413: "the body is over MAX_BODY_BYTES (1048576 bytes)",
+    415: "the body must be application/json",
+    422: "the request is invalid (1 error(s))",
+    500: "an unexpected error occurred; it has been logged",
+    503: "database 'users_db' is unavailable: connection refused",
+}
+
+
+def problem_example(status: int) -> dict[str, Any]:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": DETAILS[status],
+    }
+    if status == 422:
+        body["errors"] = [{"field": "email", "message": "value is not a valid email address"}]
+    return body
+
+
 class Problem(BaseModel):
+    """An RFC 9457 problem: every error answer's body, as application/problem+json."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [problem_example(404)]})
+
     type: str = "about:blank"
     title: str
     status: int
@@ -29,11 +63,17 @@ class Problem(BaseModel):
 
 
 class FieldError(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [problem_example(422)["errors"][0]]})
+
     field: str
     message: str
 
 
 class ValidationProblem(Problem):
+    """A 422: the problem, and what is wrong with each field."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [problem_example(422)]})
+
     errors: list[FieldError]
 
 
@@ -48,6 +88,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {
             "model": ValidationProblem if status == 422 else Problem,
             "description": HTTPStatus(status).phrase,
+            "content": {"application/json": {"example": problem_example(status)}},
         }
         for status in (*statuses, 500)
     }

@@ -4,19 +4,27 @@ import asyncio
 import time
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.adapters.interface import DatabaseAdapter, Store
 from settings import Settings
 
 
 class ReplicaHealth(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "products_db replica 1", "status": "up", "lag_ms": 0.0}]}
+    )
+
     name: str
     status: Literal["up", "lagging", "down"]
     lag_ms: float | None  # None while it cannot be measured
 
 
 class DatabaseHealth(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"type": "postgres", "status": "up", "latency_ms": 1.7}]}
+    )
+
     type: str
     status: Literal["up", "down", "schema_behind"]
     latency_ms: float
@@ -27,6 +35,21 @@ class DatabaseHealth(BaseModel):
 
 
 class HealthReport(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "degraded",
+                    "databases": {
+                        "default": {"type": "sqlite", "status": "up", "latency_ms": 0.4},
+                        "products_db": {"type": "postgres", "status": "down", "latency_ms": 2.1},
+                        "users_db": {"type": "mongodb", "status": "up", "latency_ms": 1.3},
+                    },
+                }
+            ]
+        }
+    )
+
     status: Literal["ok", "degraded"]
     databases: dict[str, DatabaseHealth] | None = Field(
         default=None,

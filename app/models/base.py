@@ -27,6 +27,24 @@ class Record(BaseModel):
     updated_at: Timestamp
 
 
+# What every record adds to its writable fields, in the examples of the OpenAPI document.
+RECORD_EXAMPLE = {
+    "id": "0193a5b2-7c4e-7d1a-9f3b-5e2c8a1d4f60",
+    "created_at": "2026-11-30T09:15:27.301Z",
+    "updated_at": "2026-11-30T09:42:03.118Z",
+}
+
+
+def example(fields: dict[str, Any]) -> ConfigDict:
+    """The model config that gives a model's JSON schema this example."""
+    return ConfigDict(json_schema_extra={"examples": [fields]})
+
+
+def examples_of(model: type[BaseModel]) -> list[dict[str, Any]]:
+    extra = model.model_config.get("json_schema_extra")
+    return list(extra.get("examples", [])) if isinstance(extra, dict) else []  # type: ignore[arg-type]
+
+
 def field_type(info: Any) -> Any:
     """A model field's type with its constraints, to declare the same field elsewhere."""
     return Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
@@ -56,12 +74,17 @@ def partial_model(model: type[BaseModel], identifiers: tuple[str, ...] = ()) -> 
         name: (field_type(info), Field(default=None, description=info.description))
         for name, info in model.model_fields.items()
     }
-    return create_model(
+    patch = create_model(
         f"{model.__name__.removesuffix('Create')}Patch",
         __base__=Writable,
         __validators__=identifier_validators(identifiers),
         **fields,
     )
+    for full in examples_of(model)[:1]:  # a patch names the fields it changes: here the last one
+        name, value = list(full.items())[-1]
+        patch.model_config.update(example({name: value}))
+        patch.model_rebuild(force=True)
+    return patch
 
 
 class SortKey(BaseModel):

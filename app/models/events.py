@@ -6,7 +6,7 @@ from pydantic import Field
 from sqlalchemy import Column
 
 from app.models import columns as sql
-from app.models.base import Record, Writable
+from app.models.base import RECORD_EXAMPLE, Record, Writable, example
 from app.models.resource import Relation, Resource
 from app.models.table import resource_table
 from app.models.types import Properties, StoredProperties, Timestamp, now
@@ -20,11 +20,21 @@ class EventBase(Writable):
     occurred_at: Timestamp = Field(default_factory=now)
 
 
+EVENT_EXAMPLE = {
+    "type": "add_to_cart",
+    "user_id": "0193a5b2-7c4e-7d1a-9f3b-5e2c8a1d4f60",
+    "product_id": "0193a5b3-0d21-7b66-8e0a-3c9f51b27e14",
+    "properties": {"quantity": 2, "source": "search"},
+    "occurred_at": "2026-11-30T09:15:26.880Z",
+}
+
+
 class EventCreate(EventBase):
-    pass
+    model_config = example(EVENT_EXAMPLE)
 
 
 class Event(EventBase, Record):
+    model_config = example({**RECORD_EXAMPLE, **EVENT_EXAMPLE})
     # Read back as stored: a row written by another tool, or before a rule, never fails a
     # read (nor a list page that holds it).
     properties: StoredProperties = Field(default_factory=dict)

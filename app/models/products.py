@@ -4,7 +4,7 @@ from pydantic import Field
 from sqlalchemy import BigInteger, Column
 
 from app.models import columns as sql
-from app.models.base import Record, Writable
+from app.models.base import RECORD_EXAMPLE, Record, Writable, example
 from app.models.resource import Resource
 from app.models.table import resource_table
 from app.models.types import Count, Money
@@ -17,12 +17,15 @@ class ProductBase(Writable):
     stock: Count = 0
 
 
+PRODUCT_EXAMPLE = {"sku": "KB-ERGO-01", "name": "Ergonomic keyboard", "price": "89.90", "stock": 42}
+
+
 class ProductCreate(ProductBase):
-    pass
+    model_config = example(PRODUCT_EXAMPLE)
 
 
 class Product(ProductBase, Record):
-    pass
+    model_config = example({**RECORD_EXAMPLE, **PRODUCT_EXAMPLE})
 
 
 products_table = resource_table(

@@ -35,6 +35,7 @@ class Resource:
     filterable: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
     shard_key: str = "id"
+    singular: str = ""  # one of it, in names and sentences: "user"; default the name less its "s"
     patch: type[BaseModel] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -47,6 +48,7 @@ class Resource:
                 raise ValueError(f"relation {relation.name!r} of {self.name}: no column {relation.field!r}")
             if relation.name in self.read.model_fields:
                 raise ValueError(f"relation {relation.name!r} of {self.name} has the name of a field")
+        object.__setattr__(self, "singular", self.singular or self.name.removesuffix("s"))
         if self.identifiers:  # NFC, and no invisible characters: see types.identifier
             object.__setattr__(self, "create", with_identifiers(self.create, self.identifiers))
         object.__setattr__(self, "patch", partial_model(self.create, self.identifiers))

@@ -4,7 +4,7 @@ from pydantic import Field
 from sqlalchemy import Column
 
 from app.models import columns as sql
-from app.models.base import Record, Writable
+from app.models.base import RECORD_EXAMPLE, Record, Writable, example
 from app.models.resource import Resource
 from app.models.table import resource_table
 from app.models.types import Email
@@ -15,12 +15,15 @@ class UserBase(Writable):
     name: str = Field(min_length=1, max_length=100)
 
 
+USER_EXAMPLE = {"email": "ada@example.com", "name": "Ada Lovelace"}
+
+
 class UserCreate(UserBase):
-    pass
+    model_config = example(USER_EXAMPLE)
 
 
 class User(UserBase, Record):
-    pass
+    model_config = example({**RECORD_EXAMPLE, **USER_EXAMPLE})
 
 
 users_table = resource_table(

@@ -75,6 +75,17 @@ async def test_nan_and_infinity_are_refused_as_prices_and_in_properties(
     assert await total(client, "/events") == 0
 
 
+async def test_a_float_beyond_64_bit_integers_is_kept_as_a_float(client: httpx.AsyncClient) -> None:
+    # PostgreSQL's jsonb writes 3.448633312726703e+170 out in digits (found by the fuzzer).
+    properties = {"big": 3.448633312726703e170, "tiny": -2.225073858507203e-309, "n": INT64 - 1}
+    created = await create(client, "/events", type="t", properties=properties)
+
+    read = await client.get(f"/events/{created['id']}")
+
+    assert read.status_code == 200, read.text
+    assert read.json()["properties"] == properties
+
+
 async def test_a_lone_surrogate_is_refused(client: httpx.AsyncClient) -> None:
     headers = {"content-type": "application/json"}
 

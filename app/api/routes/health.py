@@ -16,8 +16,25 @@ router = APIRouter(tags=["health"])
 
 @router.get(
     "/health",
+    operation_id="get_health",
+    summary="Health of every database",
+    description="Pings every named database at once, each bounded by HEALTH_TIMEOUT, and reports "
+    "each one's type, status (`up`, `down`, `schema_behind`), latency and replicas. Answers 200 while "
+    "every database with REQUIRED=true is up (behind or not), else 503 with `Retry-After`. Never needs "
+    "an API key.",
     response_model=HealthReport,
-    responses={503: {"model": HealthReport, "description": "A required database is down"}},
+    responses={
+        503: {
+            "model": HealthReport,
+            "description": "A required database is down",
+            "headers": {
+                "Retry-After": {
+                    "description": "Seconds to wait before asking again",
+                    "schema": {"type": "integer"},
+                }
+            },
+        }
+    },
 )
 @inject
 async def health(
@@ -28,4 +45,7 @@ async def health(
     # With API keys on, a caller without one learns up or down, not which databases exist.
     if not request.scope.get(AUTHENTICATED, True):
         report.databases = None
-    return JSONResponse(report.model_dump(), status_code=200 if report.ready else 503)
+    if report.ready:
+        return JSONResponse(report.model_dump())
+    retry_after = str(request.app.state.retry_after)
+    return JSONResponse(report.model_dump(), status_code=503, headers={"Retry-After": retry_after})
