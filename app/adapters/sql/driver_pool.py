@@ -13,7 +13,7 @@ import builtins
 from abc import abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import URL, exc, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -26,7 +26,7 @@ from app.adapters.sql.dialects import engine_options, url_for
 from app.adapters.sql.slots import Slots, SlotTimeout
 from app.adapters.sql.statements import Statement, TableStatements
 from app.adapters.store import StoreAdapter
-from app.errors import DomainError
+from app.errors import Conflict, DomainError, Invalid
 from app.models.resource import Resource
 
 T = TypeVar("T")
@@ -41,6 +41,10 @@ class CheckoutFailed(Exception):
 
 
 class DriverPool(SQLAdapter):
+    # The driver's errors, by what they mean to a client; each driver's adapter names them.
+    conflict_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    invalid_errors: ClassVar[tuple[type[Exception], ...]] = ()
+    unavailable_errors: ClassVar[tuple[type[BaseException], ...]] = ()
     _opened = False
     _listeners: tuple[Callable[[str], None], ...] = ()
 
@@ -292,6 +296,13 @@ class DriverPool(SQLAdapter):
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
         """BEGIN, COMMIT or ROLLBACK."""
 
-    @abstractmethod
     def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
         """The domain error for one of the driver's errors; the error itself when it is a bug."""
+        if isinstance(error, self.conflict_errors) and resource is not None:
+            fields = " or ".join(resource.unique) or "its key"
+            return Conflict(f"a {resource.name} row with the same {fields} already exists")
+        if isinstance(error, self.invalid_errors):  # a value the models should have refused
+            return Invalid(f"database {self.name!r} refused a value of the request")
+        if isinstance(error, self.unavailable_errors):
+            return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
+        return error

@@ -11,13 +11,10 @@ import aiomysql
 from pymysql import err
 from sqlalchemy import URL
 
-from app.adapters import failures
 from app.adapters.interface import Row
 from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
-from app.errors import Conflict, Invalid
-from app.models.resource import Resource
 
 # The client's error codes for a connection that is gone: server gone away, lost during a
 # query, lost before it.
@@ -28,6 +25,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (err.OperationalError, err.Inter
 
 
 class MariaDBAdapter(DriverAdapter):
+    conflict_errors = (err.IntegrityError,)
+    invalid_errors = (err.DataError,)
+    unavailable_errors = _UNAVAILABLE
     _pool: aiomysql.Pool
 
     async def _open_pool(self, url: URL, connect_args: dict[str, Any]) -> None:
@@ -105,13 +105,3 @@ class MariaDBAdapter(DriverAdapter):
                 await connection.commit()
             else:
                 await connection.rollback()
-
-    def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
-        if isinstance(error, err.IntegrityError) and resource is not None:
-            fields = " or ".join(resource.unique) or "its key"
-            return Conflict(f"a {resource.name} row with the same {fields} already exists")
-        if isinstance(error, err.DataError):  # a value the models should have refused
-            return Invalid(f"database {self.name!r} refused a value of the request")
-        if isinstance(error, _UNAVAILABLE):
-            return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
-        return error

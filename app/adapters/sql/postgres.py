@@ -13,14 +13,11 @@ from asyncpg import exceptions as pg
 from asyncpg.protocol.protocol import BUILTIN_TYPE_NAME_MAP
 from sqlalchemy import URL
 
-from app.adapters import failures
 from app.adapters.interface import Row
 from app.adapters.sql.dialects import load_json
 from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
-from app.errors import Conflict, Invalid
-from app.models.resource import Resource
 
 # SQLAlchemy's own options in a URL, which asyncpg.connect() does not take.
 _SQLALCHEMY_ONLY = ("prepared_statement_cache_size", "prepared_statement_name_func")
@@ -39,6 +36,9 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
 
 
 class PostgresAdapter(DriverAdapter):
+    conflict_errors = (pg.IntegrityConstraintViolationError,)
+    invalid_errors = (pg.DataError,)
+    unavailable_errors = _UNAVAILABLE
     _pool: asyncpg.Pool
 
     async def _open_pool(self, url: URL, connect_args: dict[str, Any]) -> None:
@@ -111,16 +111,6 @@ class PostgresAdapter(DriverAdapter):
 
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
         await connection.execute(command, timeout=self._left(deadline))
-
-    def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
-        if isinstance(error, pg.IntegrityConstraintViolationError) and resource is not None:
-            fields = " or ".join(resource.unique) or "its key"
-            return Conflict(f"a {resource.name} row with the same {fields} already exists")
-        if isinstance(error, pg.DataError):  # a value the models should have refused
-            return Invalid(f"database {self.name!r} refused a value of the request")
-        if isinstance(error, _UNAVAILABLE):
-            return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
-        return error
 
     @staticmethod
     def _type_code(sql_type: str) -> Any:
