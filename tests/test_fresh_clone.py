@@ -82,7 +82,11 @@ def newcomer_env() -> dict[str, str]:
     return {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("TEST_", "REQUIRE_BACKENDS", "DB_", "DATABASES", "PYTEST", "PYTHONPATH"))
+        # MAKEFLAGS and MAKELEVEL too: under `make test` (as CI runs it) the clone's make
+        # would run as a sub-make and print "Leaving directory" after the tests' summary.
+        if not name.startswith(
+            ("TEST_", "REQUIRE_BACKENDS", "DB_", "DATABASES", "PYTEST", "PYTHONPATH", "MAKE", "MFLAGS")
+        )
     }
 
 
