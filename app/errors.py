@@ -16,10 +16,11 @@ class Conflict(DomainError):
 class Unavailable(DomainError):
     """A database could not answer: down, unreachable, timed out or out of connections."""
 
-    def __init__(self, database: str, reason: str) -> None:
+    def __init__(self, database: str, reason: str, timed_out: bool = False) -> None:
         super().__init__(f"database {database!r} is unavailable: {reason}")
         self.database = database
         self.reason = reason
+        self.timed_out = timed_out  # no answer within QUERY_TIMEOUT (the metrics' "timeout")
 
 
 class PreconditionFailed(DomainError):

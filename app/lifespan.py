@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from app.errors import Unavailable
 from app.routing_table import routing_table
 from containers import Container
 from containers.databases import Placement, placements, shared_resources, unserved_resources
+from containers.named import adapters_by_name
 
 logger = logging.getLogger("multidb")
 
@@ -32,10 +34,32 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info(line)
         _log_shared(container)
         await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
-        yield
+        async with _sampling(container):
+            yield
     finally:
         for placement in found:
             await placement.adapter.disconnect()
+
+
+@asynccontextmanager
+async def _sampling(container: Container) -> AsyncIterator[None]:
+    """Pools, replicas and members sampled into the metrics every METRICS_SAMPLE_SECONDS,
+    by each worker process (/metrics samples its own worker's as it answers)."""
+    observer, interval = container.observer(), container.settings().METRICS_SAMPLE_SECONDS
+    adapters = adapters_by_name(container.databases)
+
+    async def sample() -> None:
+        while True:
+            observer.sample(adapters)
+            await asyncio.sleep(interval)
+
+    task = asyncio.create_task(sample(), name="metrics sampling")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _log_shared(container: Container) -> None:

@@ -12,10 +12,12 @@ from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.cors import CORSMiddleware, cors_options
 from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
+from app.api.http_metrics import HttpMetricsMiddleware, RouteTemplate, telemetry
 from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
+from app.api.routes.metrics import metrics_public
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
@@ -40,6 +42,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         redirect_slashes=False,  # done by app.api.slashes, with a relative Location
         docs_url=None,  # /docs and /redoc from the service's own files: app.api.docs
         redoc_url=None,
+        telemetry=telemetry(container.tracer_provider()),
     )
     app.state.container = container
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
@@ -47,6 +50,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_docs(app, ask_for_key=bool(settings.api_keys))
     if tokens_needed(settings):
         app.add_middleware(ConsistencyMiddleware)
+    if container.metrics() is not None:  # innermost: it hands the route template out
+        app.add_middleware(RouteTemplate)
     app.add_middleware(MethodsMiddleware, routes=app.router.routes)
     unserved = unserved_resources(container)  # TENANT_SHARED leaves them out
     for router in routers(container):
@@ -65,11 +70,14 @@ def create_app(container: Container | None = None) -> FastAPI:
         ]
         amend_openapi(app, document_tenants(selected, settings.TENANT_FROM, settings.TENANT_HEADER))
     if settings.api_keys:
-        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=PUBLIC_PATHS | PUBLIC_DOCS)
+        public = PUBLIC_PATHS | PUBLIC_DOCS | metrics_public(settings)
+        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=public)
         amend_openapi(app, document_api_keys)
     if settings.CORS_ORIGINS:  # outside the key check: a browser's preflight carries no key
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
+    if (metrics := container.metrics()) is not None:  # outside all: refusals are counted too
+        app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
     return app
 
 

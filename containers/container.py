@@ -6,13 +6,16 @@ from typing import Any
 from dependency_injector import containers, providers
 from pydantic import ValidationError
 
+from app.adapters.observed import Observer
 from app.controllers.base import BaseController
 from app.controllers.events import EventController
 from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
+from app.controllers.metrics import MetricsController, metrics_if_on
 from app.controllers.products import ProductController
 from app.controllers.users import UserController
 from app.models.resource import Resource
+from app.observability.tracing import exporting_tracer_provider
 from containers.named import adapters_by_name, named_databases
 from settings import ConfigurationError, Settings, describe_validation_error
 
@@ -78,6 +81,7 @@ class Container(containers.DeclarativeContainer):
             "app.api.expansion",
             "app.api.dependencies.db",
             "app.api.routes.health",
+            "app.api.routes.metrics",
             "app.controllers.base",
         ],
         auto_wire=False,  # create_app() wires the container it serves
@@ -102,6 +106,20 @@ class Container(containers.DeclarativeContainer):
         settings=settings,
     )
 
+    # Observability: the metrics (None with METRICS=false), the tracer provider (None
+    # without OTEL_EXPORTER_OTLP_ENDPOINT; a test overrides it with its own), and what
+    # measures every database's operations with them.
+    metrics = providers.Singleton(metrics_if_on, settings)
+    tracer_provider = providers.Singleton(
+        lambda settings: exporting_tracer_provider(settings.OTEL_EXPORTER_OTLP_ENDPOINT), settings
+    )
+    observer = providers.Singleton(Observer, metrics=metrics, tracer_provider=tracer_provider)
+    metrics_report = providers.Factory(
+        MetricsController,
+        observer=observer,
+        adapters=providers.Callable(adapters_by_name, databases.provider),
+    )
+
     def __new__(cls, **overriding: Any) -> Container:
         container = super().__new__(cls, **overriding)
         if not container.databases.overridden:
@@ -110,7 +128,7 @@ class Container(containers.DeclarativeContainer):
             except ValidationError as error:
                 raise ConfigurationError(describe_validation_error(error)) from None
             bound = list(container.databases.providers)
-            container.databases.override(named_databases(settings, bound))
+            container.databases.override(named_databases(settings, bound, container.observer))
             check_relations(container)
             check_tenant_shared(container)
         return container

@@ -8,28 +8,35 @@ from dependency_injector import containers, providers
 
 from app.adapters.factory import DatabaseAdapterFactory
 from app.adapters.interface import DatabaseAdapter, Store
+from app.adapters.observed import Observer
 from app.adapters.sharding.adapter import ShardedAdapter
 from app.adapters.tenants import TenantAdapter
 from settings import ConfigurationError, Settings
 from settings.settings import PRIMARY
 
 
-def named_databases(settings: Settings, bound: Iterable[str]) -> containers.DynamicContainer:
-    """One pooled adapter provider per configured database; a name that code binds to
-    but no one configured is the primary's provider (the design note's fallback), or
-    a SQLite file of its own under SQLITE_DEMO."""
+def named_databases(
+    settings: Settings, bound: Iterable[str], observer: providers.Provider[Observer] | None = None
+) -> containers.DynamicContainer:
+    """One pooled adapter provider per configured database, its operations measured by
+    `observer`; a name that code binds to but no one configured is the primary's provider
+    (the design note's fallback), or a SQLite file of its own under SQLITE_DEMO."""
     databases = containers.DynamicContainer()
     configs = settings.database_configs()
     for name, config in configs.items():
         variable = "DB_TYPE" if name == PRIMARY else f"DATABASES__{name}__DB_TYPE"
         DatabaseAdapterFactory.get_adapter(config.DB_TYPE, variable)  # a missing driver stops the start
-        databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, config))
+        databases.set_provider(
+            name, providers.Singleton(DatabaseAdapterFactory.create, name, config, observer)
+        )
     composites = {*settings.SHARDS, *settings.TENANT_SELECTED}
     fallbacks = sorted(set(bound) - set(configs) - composites)
     if settings.SQLITE_DEMO:
         for name in fallbacks:
             demo = settings.demo_config(name)
-            databases.set_provider(name, providers.Singleton(DatabaseAdapterFactory.create, name, demo))
+            databases.set_provider(
+                name, providers.Singleton(DatabaseAdapterFactory.create, name, demo, observer)
+            )
         fallbacks = []
     if fallbacks and settings.DATABASES_STRICT:
         missing = ", ".join(f"DATABASES__{name}__DB_TYPE" for name in fallbacks)

@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     API_KEYS: SecretStr | None = None
     API_KEYS_FILE: SecretFile | None = None
 
+    # Observability (README "Operating it"): Prometheus metrics at /metrics; with API keys
+    # on, /metrics takes any key or METRICS_KEY (a key for that path alone); without them,
+    # METRICS_KEY set, /metrics needs it. Pools and replicas are sampled this often.
+    METRICS: bool = True
+    METRICS_KEY: SecretStr | None = None
+    METRICS_SAMPLE_SECONDS: float = Field(default=5.0, gt=0)
+    # Set, traces go there by OTLP (the `otel` extra): request spans with database spans.
+    OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
+
     _primary: DatabaseConfig = PrivateAttr()
     _api_keys: tuple[ApiKey, ...] = PrivateAttr(default=())
 
@@ -197,6 +206,8 @@ class Settings(BaseSettings):
 
     def secrets(self) -> set[str]:
         keys = {key.secret.get_secret_value() for key in self.api_keys}
+        if self.METRICS_KEY is not None:
+            keys.add(self.METRICS_KEY.get_secret_value())
         return keys.union(*(config.secrets() for config in self.database_configs().values()))
 
 

@@ -4,15 +4,18 @@ import os
 import sys
 from importlib import import_module, metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.adapters.interface import Store
+from app.adapters.observed import Observer
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.replicated import ReplicatedAdapter
 from app.adapters.sql.replication import Replication
 from app.adapters.store import StoreAdapter
 from settings import ConfigurationError, DatabaseConfig
 from settings.kinds import kind_of
+
+S = TypeVar("S", bound=StoreAdapter)
 
 
 def _load(path: str) -> Any:
@@ -45,16 +48,24 @@ class DatabaseAdapterFactory:
         return adapter
 
     @classmethod
-    def create(cls, name: str, config: DatabaseConfig) -> Store:
+    def create(cls, name: str, config: DatabaseConfig, observer: Observer | None = None) -> Store:
+        """The store `name`: its operations measured by `observer`, its replicas' too."""
         adapter = cls.get_adapter(config.DB_TYPE)
+        watch = observer.watch if observer is not None else _unwatched
         if not config.READ_REPLICAS:
-            return adapter(name, config)
+            return watch(adapter(name, config))
         # Settings allow READ_REPLICAS only for kinds that name how positions are read.
         assert config.kind.replication is not None
         assert issubclass(adapter, SQLAdapter), f"{config.DB_TYPE}: replicas are read through SQLAlchemy"
         replication: Replication = _load(config.kind.replication)()
-        replicas = [adapter(f"{name} replica {i}", replica) for i, replica in enumerate(config.replicas(), 1)]
-        return ReplicatedAdapter(adapter(name, config), replicas, replication)
+        replicas = [
+            watch(adapter(f"{name} replica {i}", replica)) for i, replica in enumerate(config.replicas(), 1)
+        ]
+        return ReplicatedAdapter(watch(adapter(name, config)), replicas, replication)
+
+
+def _unwatched(store: S) -> S:
+    return store
 
 
 def install_command(extra: str) -> str:

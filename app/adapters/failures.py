@@ -14,6 +14,7 @@ import ssl
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from app.errors import Conflict, NotFound, PreconditionFailed, Unavailable
 from settings import DatabaseConfig
 
 # The packages that speak to databases. An error raised from inside one of them, or of a
@@ -135,3 +136,21 @@ def _quoted(text: str, after: tuple[str, ...]) -> str | None:
 
 def _short(text: str) -> str:
     return _PASSWORD.sub(r"\1=***", text)[:200]
+
+
+def outcome(error: BaseException | None) -> str | None:
+    """What an operation came to, for the metrics: ok, not_found, conflict, unavailable,
+    timeout, or error (a refused value, a bug); None for a cancelled one (the client left)."""
+    if error is None:
+        return "ok"
+    if isinstance(error, NotFound):
+        return "not_found"
+    if isinstance(error, Conflict | PreconditionFailed):
+        return "conflict"
+    if isinstance(error, Unavailable):
+        return "timeout" if error.timed_out else "unavailable"
+    if isinstance(error, TimeoutError):
+        return "timeout"
+    if isinstance(error, Exception):
+        return "error"
+    return None

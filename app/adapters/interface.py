@@ -40,6 +40,16 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
+class PoolUsage:
+    """A pool's connections now, for the metrics."""
+
+    size: int  # POOL_SIZE: what it keeps
+    checked_out: int
+    overflow: int  # out beyond POOL_SIZE (up to MAX_OVERFLOW)
+    waiting: int  # requests waiting for one
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Row]
     total: int
@@ -138,6 +148,10 @@ class Store(Transactional):
 
     def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
         """Each read replica's name, status and lag in ms; None without replicas."""
+        return None
+
+    def pool_usage(self) -> PoolUsage | None:
+        """The pool's connections now; None while there is no pool."""
         return None
 
 

@@ -139,7 +139,7 @@ class StoreAdapter(Store):
         except TimeoutError:
             last = f" (last failure: {self.failure})" if self.failure else ""
             raise self._unavailable(
-                f"no answer within {self.config.QUERY_TIMEOUT:g}s{last}", remember=False
+                f"no answer within {self.config.QUERY_TIMEOUT:g}s{last}", remember=False, timed_out=True
             ) from None
         except Exception as error:
             if self._schema == "behind":  # the likely cause: a table or column not there yet
@@ -149,7 +149,7 @@ class StoreAdapter(Store):
             raise self._translate(error, resource) from error
 
     def _unavailable(
-        self, reason: str, error: BaseException | None = None, remember: bool = True
+        self, reason: str, error: BaseException | None = None, remember: bool = True, timed_out: bool = False
     ) -> Unavailable:
         """The error a client sees names the database and the kind of failure; the log
         line adds the driver's own words (the password filter still applies to it). A
@@ -163,7 +163,7 @@ class StoreAdapter(Store):
         )
         if remember:  # a timeout says nothing new about why: the last reason stands
             self.failure = reason
-        return Unavailable(self.name, reason)
+        return Unavailable(self.name, reason, timed_out)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
         """The domain error for a driver error; the error itself when it is a bug.

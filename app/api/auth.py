@@ -111,3 +111,9 @@ def document_api_keys(schema: dict[str, Any]) -> None:
             responses["401"] = problem_response("Unauthorized: no API key, or an unknown one")
             if method.upper() not in READ_METHODS:
                 responses["403"] = problem_response("Forbidden: the API key is read-only")
+
+
+def presents(scope: Scope, secret: str) -> bool:
+    """Whether the request's bearer credentials are `secret` (METRICS_KEY)."""
+    presented = _bearer(scope)
+    return presented is not None and hmac.compare_digest(_digest(presented), _digest(secret.encode()))

@@ -21,9 +21,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app import consistency
-from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, PoolUsage, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
+from app.adapters.mongodb.pool_events import PoolWatch
 from app.adapters.mongodb.sockets import close_sockets_of_cancelled_connects
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
@@ -62,6 +63,7 @@ class MongoAdapter(StoreAdapter):
 
     async def connect(self) -> None:
         close_sockets_of_cancelled_connects()
+        self._pool_watch = PoolWatch()
         config = self.config
         options: dict[str, Any] = {
             "serverSelectionTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
@@ -75,6 +77,7 @@ class MongoAdapter(StoreAdapter):
             # A write is acknowledged once it is in the server's journal: a server that
             # crashes right after the answer still has it when it restarts.
             "journal": True,
+            "event_listeners": [self._pool_watch],
         }
         if config.CONNECTION_STRING is not None:
             host: str = config.CONNECTION_STRING.get_secret_value()
@@ -89,6 +92,14 @@ class MongoAdapter(StoreAdapter):
     async def disconnect(self) -> None:
         if self._client is not None:
             await self._client.close()
+
+    def pool_usage(self) -> PoolUsage | None:
+        if self._client is None:
+            return None
+        out, size = self._pool_watch.checked_out, self.config.POOL_SIZE
+        return PoolUsage(
+            size=size, checked_out=out, overflow=max(out - size, 0), waiting=self._pool_watch.waiting
+        )
 
     @property
     def identity(self) -> str:

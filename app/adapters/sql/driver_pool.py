@@ -215,7 +215,7 @@ class DriverPool(SQLAdapter):
 
     def _failed(self, error: Exception, resource: Resource | None) -> Exception:
         if isinstance(error, TimeoutError):
-            return self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s")
+            return self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s", timed_out=True)
         if self.schema == "behind":  # the likely cause: a table or column not there yet
             command = f"python -m app db upgrade --database {self.name}"
             return self._unavailable(f"its schema is behind head; run `{command}`", error)

@@ -26,6 +26,10 @@ class Slots:
     def taken(self) -> int:
         return self.size - self._free
 
+    @property
+    def waiting(self) -> int:
+        return sum(1 for waiter in self._waiters if not waiter.done())
+
     async def take(self, within: float) -> None:
         if self._free and not self._waiters:
             self._free -= 1
