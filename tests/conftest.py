@@ -33,6 +33,9 @@ _SERVICE_VARIABLES = (
     "HTTP_",
     "FORWARDED_ALLOW_IPS",
     "CORS_",
+    "METRICS",
+    "OTEL_",
+    "PROMETHEUS_MULTIPROC_DIR",
 )
 
 

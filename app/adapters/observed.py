@@ -10,6 +10,7 @@ METRICS_SAMPLE_SECONDS in each worker: pools, replicas, composites' members.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -30,6 +31,7 @@ from app.observability.tracing import DatabaseSpans
 
 OPERATIONS = ("get", "list", "get_many", "insert", "update", "delete", "ping")
 Call = Callable[..., Awaitable[Any]]
+_COUNTED = "_multidb_error_counted"
 S = TypeVar("S", bound=StoreAdapter)
 
 
@@ -132,7 +134,7 @@ def _measured(
             except BaseException as error:
                 outcome = failures.outcome(error)
                 if outcome is not None:
-                    recorder.record(operation, outcome, time.perf_counter() - started)
+                    recorder.record(operation, outcome, time.perf_counter() - started, _counted(error))
                 raise
             recorder.record(operation, "ok", time.perf_counter() - started)
             return result
@@ -143,17 +145,28 @@ def _measured(
         with spans.span(operation) as span:
             started = time.perf_counter()
             outcome: str | None = "ok"
+            counted = False
             try:
                 return await call(*args, **kwargs)
             except BaseException as error:
-                outcome = failures.outcome(error)
+                outcome, counted = failures.outcome(error), _counted(error)
                 raise
             finally:
                 spans.ended(span, outcome)
                 if recorder is not None and outcome is not None:
-                    recorder.record(operation, outcome, time.perf_counter() - started)
+                    recorder.record(operation, outcome, time.perf_counter() - started, counted)
 
     return traced
+
+
+def _counted(error: BaseException) -> bool:
+    """Whether `error` was counted already (the operation that raised it is in a unit of
+    work that fails with it: one error, not two); marks it counted from now on."""
+    counted = getattr(error, _COUNTED, False)
+    if not counted:
+        with contextlib.suppress(AttributeError):  # an error that takes no attribute: counted again
+            setattr(error, _COUNTED, True)
+    return bool(counted)
 
 
 def _unit_of_work(measured: Call, plain: Call, inside: ContextVar[bool]) -> Call:
@@ -186,13 +199,14 @@ def _measured_unit(
         token = inside.set(True)
         started = time.perf_counter()
         outcome: str | None = "ok"
+        counted = False
         try:
             with spans.span("transaction") if spans is not None else nullcontext() as span:
                 try:
                     async with transaction():
                         yield
                 except BaseException as error:
-                    outcome = failures.outcome(error)
+                    outcome, counted = failures.outcome(error), _counted(error)
                     raise
                 finally:
                     if spans is not None and span is not None:
@@ -200,6 +214,6 @@ def _measured_unit(
         finally:
             inside.reset(token)
             if recorder is not None and outcome is not None:
-                recorder.record("transaction", outcome, time.perf_counter() - started)
+                recorder.record("transaction", outcome, time.perf_counter() - started, counted)
 
     return measured

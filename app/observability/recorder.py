@@ -21,7 +21,9 @@ class DatabaseRecorder:
         self._up = metrics.up.labels(database, db_type)
         self.answering: bool | None = None  # unknown until it is first asked
 
-    def record(self, operation: str, outcome: str, seconds: float) -> None:
+    def record(self, operation: str, outcome: str, seconds: float, counted: bool = False) -> None:
+        """`counted`: the error was counted already, by the operation inside this unit of work
+        that failed with it."""
         key = (operation, outcome)
         series = self._durations.get(key)
         if series is None:
@@ -29,7 +31,7 @@ class DatabaseRecorder:
                 self.database, self.db_type, operation, outcome
             )
         series.observe(seconds)
-        if outcome in FAILED:
+        if outcome in FAILED and not counted:
             errors = self._errors.get(outcome)
             if errors is None:
                 errors = self._errors[outcome] = self._metrics.errors.labels(

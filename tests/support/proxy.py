@@ -37,13 +37,16 @@ class Proxy:
 
     async def down(self) -> None:
         self.mode = "down"
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        # Before waiting for the server: it waits for its connections, and one held by
+        # hang() ends only when its client gives up.
         for writer in list(self._writers):
             writer.transport.abort()
         self._writers.clear()
+        if server is not None:
+            await server.wait_closed()
 
     async def _listen(self) -> None:
         if self._server is None:
