@@ -66,7 +66,8 @@ async def test_an_expansion_is_one_trace_with_a_span_on_each_database(
     database_spans = [span for span in spans if span.kind == SpanKind.CLIENT]
     assert {span.context.trace_id for span in spans} == {server.context.trace_id}
     for span in database_spans:
-        assert span.parent is not None and span.parent.span_id == server.context.span_id
+        assert span.parent is not None
+        assert span.parent.span_id == server.context.span_id
     touched = {_attributes(span)["multidb.database"]: _attributes(span) for span in database_spans}
     assert set(touched) == {"analytics_db", "users_db", "products_db"}
     assert touched["analytics_db"]["db.system"] == "postgresql"
