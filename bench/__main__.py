@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import composites, composites_report
+from bench import composites, composites_report, observability
 from bench.backends import BACKENDS
 from bench.environment import describe
 from bench.load import Load
@@ -20,7 +20,7 @@ from bench.run import Options, run
 from bench.variants import ROOT
 
 RESULTS = Path(__file__).parent / "results"
-PLANS = ("products", "composites")
+PLANS = ("products", "composites", "observability")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,8 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
         choices=PLANS,
         default=PLANS[0],
         help="products: the service against hand-written baselines, per backend (make bench); "
-        "composites: ?expand= and SHARDS (make bench-composites). Default %(default)s",
+        "composites: ?expand= and SHARDS (make bench-composites); observability: the service with "
+        "metrics, request ids and JSON logs off and on, GET one and POST only. Default %(default)s",
     )
     parser.add_argument("--smoke", action="store_true", help="about a second per workload, one run: for CI")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: %(default)s")
@@ -109,9 +110,12 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="multidb-bench-") as scratch:
         if composite:
             outcome = composites.run(options, Path(scratch), chosen.counts)
+        elif chosen.plan == "observability":
+            outcome = observability.run(options, Path(scratch))
         else:
             outcome = run(options, Path(scratch))
-        destination = chosen.out or (Path(scratch) / "results" if chosen.smoke else RESULTS)
+        default = RESULTS / "observability" if chosen.plan == "observability" else RESULTS
+        destination = chosen.out or (Path(scratch) / "results" if chosen.smoke else default)
         environment["load average after the run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
         if composite:
             composites_report.write(outcome, options, environment, destination, chosen.note)

@@ -7,10 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.backends import SERVICE, Target
+from bench.backends import OBSERVED, SERVICE, Target
 from bench.servers import Server, clean_environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+# What the "service, observed" variant turns on; "service" has each of them off.
+OBSERVABILITY_ON = {"METRICS": "true"}
+OBSERVABILITY_OFF = {"METRICS": "false"}
 
 
 def python_environment() -> dict[str, str]:
@@ -30,11 +33,15 @@ def service_environment(target: Target, workdir: Path, pool_size: int) -> dict[s
         "DATABASES__products_db__POOL_SIZE": str(pool_size),
         "DATABASES__products_db__MAX_OVERFLOW": "0",
         "LOG_LEVEL": "WARNING",
+        **OBSERVABILITY_OFF,
     }
 
 
 def servers(target: Target, service: dict[str, str], workdir: Path, backend: str) -> list[Server]:
-    found = [service_server(SERVICE, service, workdir / f"{backend}-service.log")]
+    found = [
+        service_server(SERVICE, service, workdir / f"{backend}-service.log"),
+        service_server(OBSERVED, {**service, **OBSERVABILITY_ON}, workdir / f"{backend}-observed.log"),
+    ]
     for baseline in target.baselines:
         log = workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log"
         found.append(baseline_server(baseline.variant, baseline.module, baseline.environment, log))
