@@ -26,14 +26,14 @@ router = APIRouter()
     description='Every metric of the service in the Prometheus text format (README "Operating it"): '
     "HTTP requests, and each named database's operations, errors, availability, pool, replicas and "
     "members; of every worker process together. With API keys on, any key or METRICS_KEY; without "
-    "them, METRICS_KEY when it is set. 404 with METRICS=false.",
+    "them, METRICS_KEY when it is set (else 401). 404 with METRICS=false.",
     response_class=Response,
     responses={
         200: {
             "description": "The metrics",
             "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}, "example": EXAMPLE}},
         },
-        **problem_responses(401, 404),
+        **problem_responses(404),  # and 401: declared with the API keys, or said above for METRICS_KEY
     },
     tags=["operations"],
 )
