@@ -158,6 +158,19 @@ class Settings(BaseSettings):
             raise ValueError("; ".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _metrics_key_is_a_key(self) -> Self:
+        """METRICS_KEY follows the API keys' rules: one key, never read-only or a tenant's."""
+        if self.METRICS_KEY is not None:
+            text = self.METRICS_KEY.get_secret_value()
+            try:
+                (key,) = parse_api_keys(text)
+            except ValueError as error:
+                raise ValueError(f"METRICS_KEY: {str(error).removeprefix('key 1 ')}") from None
+            if key.read_only or key.tenant is not None or key.secret.get_secret_value() != text.strip():
+                raise ValueError("METRICS_KEY: one key, without ro: or @tenant")
+        return self
+
     @property
     def api_keys(self) -> tuple[ApiKey, ...]:
         """The keys a client must present; empty when the service is open."""

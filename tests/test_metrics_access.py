@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
+from settings import describe_validation_error
 from tests.contract.helpers import problem
 from tests.support.metrics import scrape
 from tests.support.service import container, serve, settings
@@ -60,3 +62,20 @@ async def test_metrics_off_measure_nothing_and_answer_404() -> None:
         assert built.observer().recorders == {}
         adapter = built.databases.default()
         assert "get" not in vars(adapter), "an operation was wrapped with metrics and tracing off"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("tiny-key", "METRICS_KEY: is shorter than 16 characters"),
+        ("a-key-with-a space-in-it", "METRICS_KEY: may hold only"),
+        ("ro:read-only-metrics-key", "METRICS_KEY: one key, without ro: or @tenant"),
+        ("metrics-key-0123456789ab,another-key-0123456789", "METRICS_KEY:"),
+    ],
+)
+def test_a_metrics_key_follows_the_api_keys_rules(value: str, message: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        settings(METRICS_KEY=value)
+    said = describe_validation_error(raised.value)  # what the service prints
+    assert message in said
+    assert value not in said
