@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -33,3 +34,8 @@ async def total(client: httpx.AsyncClient, path: str) -> int:
     assert response.status_code == 200, response.text
     count: int = response.json()["total"]
     return count
+
+
+def instant(text: str) -> datetime:
+    """A timestamp of an answer, to compare as a time (not as text)."""
+    return datetime.fromisoformat(text)

@@ -100,8 +100,13 @@ def _number(text: str) -> int | float:
     return number if INT64_MIN <= number <= INT64_MAX else float(text)
 
 
-def load_json(text: str) -> Any:
-    return json.loads(text, parse_int=_number)
+def load_json(text: Any) -> Any:
+    """A JSON column's value. What is not JSON text (another tool wrote it: SQLite and
+    SQL Server do not check) is returned as it is, so that the row is still read."""
+    try:
+        return json.loads(text, parse_int=_number)
+    except (ValueError, TypeError, RecursionError):
+        return text
 
 
 def ensure_sqlite_directory(url: URL) -> None:
