@@ -21,7 +21,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from app.models.types import storable
 
@@ -70,6 +70,11 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def _shown(path: str) -> str:
+    """`path` as an error message can hold it: a lone surrogate as its escape."""
+    return path.encode("utf-8", "backslashreplace").decode()
+
+
 def writable_json(value: dict[str, Any]) -> dict[str, Any]:
     """`value` if every backend stores it and gives it back unchanged, else a ValueError
     that says where in it the fault is."""
@@ -83,9 +88,9 @@ def writable_json(value: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(child, dict | list):
                 storable(child)
         except ValueError as error:
-            raise ValueError(f"at {at}: {error}") from None
+            raise ValueError(f"at {_shown(at)}: {error}") from None
         if isinstance(container, dict) and (key.startswith("$") or "." in key):
-            raise ValueError(f"at {at}: keys cannot start with '$' or contain '.'")
+            raise ValueError(f"at {_shown(at)}: keys cannot start with '$' or contain '.'")
         if type(child) is float and child == 0:
             zeros.append((container, key))
     for container, key in zeros:
@@ -156,8 +161,16 @@ def _readable(value: Any, level: int) -> Any:
 
 
 _SCHEMA = {"type": "object", "additionalProperties": True, "description": CONTRACT}
+
+
+def _checked_first(value: Any) -> Any:
+    """The contract, checked before pydantic reads the keys: it fails, not with a
+    validation error, on a key holding a lone surrogate."""
+    return writable_json(value) if isinstance(value, dict) else value
+
+
 # What a write takes: checked against the contract above.
-JsonObject = Annotated[dict[str, Any], AfterValidator(writable_json), Field(description=CONTRACT)]
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_checked_first), Field(description=CONTRACT)]
 # What a read returns: any stored value, as JSON can carry it.
 StoredJsonObject = Annotated[
     dict[str, Any],
