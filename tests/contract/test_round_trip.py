@@ -63,10 +63,9 @@ def answers(figure: Callable[[str], None]) -> Iterator[Counter[str]]:
     """The writes' answers over all the examples of a test, for its reliability figure."""
     counted: Counter[str] = Counter()
     yield counted
-    shown = ", ".join(f"{number} × {answer}" for answer, number in sorted(counted.items()))
-    figure(
-        f"{EXAMPLES} examples: {shown}; each accepted write read back the same, each refused one changed nothing"
-    )
+    runs = counted.pop("run")
+    shown = ", ".join(f"{answer}: {number}" for answer, number in sorted(counted.items()))
+    figure(f"{runs} cases; {shown}; every 2xx read back the same, every 422 changed nothing")
 
 
 async def check(
