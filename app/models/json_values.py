@@ -12,16 +12,15 @@ decimals, which have no signed zero, so this is the one way every backend agrees
 
 from __future__ import annotations
 
-import base64
 import json
-import math
 import re
 from collections.abc import Iterator
 from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Any
+from uuid import UUID
 
-from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from app.models.types import storable
 
@@ -100,64 +99,28 @@ def writable_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-def readable_json(value: Any) -> Any:
-    """A stored JSON value as faithfully as JSON allows, whatever wrote it, so that a read
-    never fails on what a database holds. Untouched when it is plain JSON (the values
-    the write contract lets in always are)."""
-    return value if _plain(value) else _readable(value, 0)
-
-
-def _plain(value: Any) -> bool:
-    stack = [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        kind = type(item)
-        if kind is str:
-            if not item.isascii() and _SURROGATE.search(item):
-                return False
-        elif kind is dict:
-            if level >= READ_MAX_DEPTH:
-                return False
-            for key, child in item.items():
-                if type(key) is not str or (not key.isascii() and _SURROGATE.search(key)):
-                    return False
-                stack.append((child, level + 1))
-        elif kind is list:
-            if level >= READ_MAX_DEPTH:
-                return False
-            stack.extend((child, level + 1) for child in item)
-        elif kind is float:
-            if not math.isfinite(item):
-                return False
-        elif item is not None and kind is not int and kind is not bool:
-            return False
-    return True
-
-
-def _readable(value: Any, level: int) -> Any:
-    """Lone surrogates (JSON text may escape them) become U+FFFD, NaN and infinities
-    null, decimals numbers, bytes base64, times ISO 8601, other types (a BSON ObjectId)
-    their text."""
-    if value is None or isinstance(value, bool | int):
-        return value
+def readable_json(value: Any, level: int = 0) -> Any:
+    """A stored value that the JSON serializer failed to write, as it can: a lone
+    surrogate (JSON text may escape one) as U+FFFD, bytes as their text, a type it does
+    not know (a BSON ObjectId) as its text, nesting past READ_MAX_DEPTH as a note.
+    What it writes already (numbers, decimals, times, NaN as null) is left to it."""
     if isinstance(value, str):
         return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)  # exact, as JSON can write it
-    if isinstance(value, float | Decimal):
-        number = float(value)
-        return number if math.isfinite(number) else None
+    if value is None or isinstance(value, bool | int | float | Decimal | date | time | UUID):
+        return value
     if isinstance(value, dict | list | tuple):
         if level >= READ_MAX_DEPTH:
             return TOO_DEEP
         if isinstance(value, dict):
-            return {_readable(str(key), 0): _readable(child, level + 1) for key, child in value.items()}
-        return [_readable(child, level + 1) for child in value]
+            return {readable_json(str(key)): readable_json(item, level + 1) for key, item in value.items()}
+        return [readable_json(item, level + 1) for item in value]
     if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return _readable(str(value), 0)
+        return value.decode("utf-8", "replace")
+    return readable_json(str(value))
+
+
+class _StoredJson:
+    """Marks a read model's field that holds JSON as a database stored it."""
 
 
 _SCHEMA = {"type": "object", "additionalProperties": True, "description": CONTRACT}
@@ -171,9 +134,7 @@ def _checked_first(value: Any) -> Any:
 
 # What a write takes: checked against the contract above.
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_checked_first), Field(description=CONTRACT)]
-# What a read returns: any stored value, as JSON can carry it.
-StoredJsonObject = Annotated[
-    dict[str, Any],
-    PlainSerializer(readable_json, return_type=Any),
-    WithJsonSchema(_SCHEMA, mode="serialization"),
-]
+# What a read returns: whatever the database holds (app/api/encoding.py writes it with
+# readable_json when the serializer cannot), documented as the object a write stores.
+STORED_JSON = _StoredJson()
+StoredJsonObject = Annotated[Any, STORED_JSON, WithJsonSchema(_SCHEMA)]

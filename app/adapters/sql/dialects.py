@@ -105,11 +105,11 @@ def _number(text: str) -> int | float:
     return as_float if math.isfinite(as_float) else number
 
 
-def _float(text: str) -> float | Decimal:
+def _float(text: str) -> float | int:
     """A number with a fraction or an exponent; past the doubles (1e400, stored by another
-    tool), the decimal it is rather than infinity."""
+    tool), the integer it is rather than infinity."""
     number = float(text)
-    return number if math.isfinite(number) else Decimal(text)
+    return number if math.isfinite(number) else int(Decimal(text))
 
 
 def load_json(text: Any) -> Any:
