@@ -29,7 +29,9 @@ def iso_ms(value: datetime) -> str:
     """ISO 8601 in UTC with exactly three decimals, as the contract keeps times
     ("2026-11-30T09:15:27.000Z", not "...27Z" nor "...27.000000Z"): of one width, so
     that the text sorts as the time does."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" is "Z"
+    if value.tzinfo is not UTC:  # what the adapters read is UTC already
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" is "Z"
 
 
 def now() -> datetime:
