@@ -16,6 +16,7 @@ from tests.support.process import Service, service_environment
 
 _ACCESS = re.compile(r"\[(\d+)\] INFO uvicorn\.access: [\d.]+:(\d+) - ")
 _STARTED = re.compile(r"\[(\d+)\] INFO uvicorn\.error: Started server process")
+_STARTUP_COMPLETE = re.compile(r"(?:\[\d+\] )?INFO uvicorn\.error: Application startup complete")
 _FINISHED = re.compile(r"\[(\d+)\] INFO uvicorn\.error: Finished server process")
 
 
@@ -53,9 +54,7 @@ def pid_of_client_port(log: str, port: int) -> int | None:
 async def wait_for_workers(service: Service, workers: int) -> None:
     """Until every worker has finished its startup (the first to do so answers alone)."""
     for _ in range(600):
-        if len(
-            re.findall(r"\[\d+\] INFO uvicorn\.error: Application startup complete", service.output())
-        ) >= (workers):
+        if len(_STARTUP_COMPLETE.findall(service.output())) >= workers:
             return
         if service.process.poll() is not None:
             raise AssertionError(f"the service exited: {service.output()}")
@@ -68,8 +67,7 @@ async def running(env: dict[str, str], directory: Path, workers: int) -> AsyncIt
     service = Service({**env, "WORKERS": str(workers)}, directory)
     try:
         await service.wait_until_serving()
-        if workers > 1:
-            await wait_for_workers(service, workers)
+        await wait_for_workers(service, workers)
         yield service
     finally:
         output = await service.stop()
