@@ -53,7 +53,7 @@ def _mysql_limit(url: str) -> int:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT @@max_connections")
-            (limit,) = cursor.fetchone()  # type: ignore[misc]
+            (limit,) = cursor.fetchone()
         return int(limit)
     finally:
         connection.close()
@@ -84,19 +84,15 @@ async def test_the_connection_budget_is_logged_and_warned_past_its_share_of_the_
         logged[count] = [record for record in caplog.records if "connections" in record.getMessage()]
 
     one, four = ([record.getMessage() for record in logged[n]] for n in (1, workers_count))
-    assert (
-        f"database products_db: up to {per_worker} connections: 1 worker(s) x (POOL_SIZE {per_worker - 2} + MAX_OVERFLOW 2)"
-        in one
-    )
+    pool = f"(POOL_SIZE {per_worker - 2} + MAX_OVERFLOW 2)"
+    assert f"database products_db: up to {per_worker} connections: 1 worker(s) x {pool}" in one
     assert not [record for record in logged[1] if record.levelno >= logging.WARNING], one
     assert any(f"of its max_connections {limit}" in line for line in one), one
     total = workers_count * per_worker
     warnings = [record.getMessage() for record in logged[workers_count] if record.levelno == logging.WARNING]
     assert len(warnings) == 1, four
-    assert (
-        f"the service may open {total} connections (products_db {total}), over {round(SHARE * 100)}% of the server's max_connections {limit}"
-        in warnings[0]
-    )
+    share = f"over {round(SHARE * 100)}% of the server's max_connections {limit}"
+    assert f"the service may open {total} connections (products_db {total}), {share}" in warnings[0]
 
 
 def _upgrades(log: str) -> list[int]:
@@ -157,7 +153,8 @@ async def test_two_workers_each_serve_with_the_http_limits_and_migrations_run_on
     assert all(answer.startswith(b"HTTP/1.1 431 ") for answer in refused), refused
     assert set(by_pid) == workers.started_pids(log) == workers.finished_pids(log)
     upgrades = _upgrades(log)  # the SQLite primary and products_db, each once, by the launcher
-    assert len(upgrades) == 2 and set(upgrades).isdisjoint(by_pid), log
+    assert len(upgrades) == 2, log
+    assert set(upgrades).isdisjoint(by_pid), log
 
 
 async def _access_line_of(service: Any, port: int) -> int:

@@ -49,9 +49,12 @@ async def _two_workers(request: pytest.FixtureRequest, directory: Any) -> AsyncI
     primary = {"DB_TYPE": "sqlite", "DB_NAME": str(directory / "contract-primary.db")}
     built = container(settings(**primary, DATABASES=databases))
     env = workers.environment(databases, **primary, AUTO_MIGRATE="true")
-    async with serve(built), workers.running(env, directory, workers=2) as service:
-        async with workers.fresh_connections(service.base_url) as client:
-            yield client, built
+    async with (
+        serve(built),
+        workers.running(env, directory, workers=2) as service,
+        workers.fresh_connections(service.base_url) as client,
+    ):
+        yield client, built
 
 
 @pytest.fixture

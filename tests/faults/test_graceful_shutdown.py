@@ -1,7 +1,8 @@
 """SIGTERM to a real `python -m app` while writes wait on their databases: it stops
 accepting connections, lets every accepted request finish with its answer, then
-closes every pool; with WORKERS=2, every worker does. The databases' own counters say whether each session was closed
-by the client (PostgreSQL's sessions_abandoned, MariaDB's Aborted_clients)."""
+closes every pool; with WORKERS=2, every worker does. The databases' own counters
+say whether each session was closed by the client (PostgreSQL's sessions_abandoned,
+MariaDB's Aborted_clients)."""
 
 from __future__ import annotations
 
@@ -182,7 +183,7 @@ async def test_sigterm_finishes_accepted_requests_then_closes_every_pool(
     assert await _abandoned_sessions(own_postgres, products_db) == 0
     assert await _aborted_clients(own_mariadb) == aborted_before
     figure(
-        f"WORKERS={workers}: SIGTERM with {len(writes)} writes in flight on PostgreSQL and MariaDB: {len(writes)} x 201, "
-        "0 resets, all stored; 0 sessions abandoned (PostgreSQL), 0 aborted clients (MariaDB)"
-        + served
+        f"WORKERS={workers}: SIGTERM with {len(writes)} writes in flight on PostgreSQL and MariaDB: "
+        f"{len(writes)} x 201, "
+        "0 resets, all stored; 0 sessions abandoned (PostgreSQL), 0 aborted clients (MariaDB)" + served
     )
