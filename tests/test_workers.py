@@ -8,10 +8,14 @@ import asyncio
 import logging
 import os
 import re
+import signal
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pymysql
 import pytest
 from sqlalchemy import make_url
@@ -165,3 +169,42 @@ async def _access_line_of(service: Any, port: int) -> int:
             return pid
         await asyncio.sleep(0.05)
     raise AssertionError(f"no access line for port {port}: {service.output()}")
+
+
+async def test_sighup_replaces_every_worker_while_every_request_is_answered(
+    postgres_url: str, tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    env = workers.environment(
+        {"products_db": backends.database_config("postgres", postgres_url)},
+        DB_TYPE="sqlite",
+        DB_NAME=str(tmp_path / "primary.db"),
+        AUTO_MIGRATE="true",
+    )
+    run = uuid.uuid4().hex[:8]
+    statuses: list[int] = []
+    async with workers.running(env, tmp_path, 2) as service:
+        before = workers.started_pids(service.output())
+        done = asyncio.Event()
+
+        async def write(client: httpx.AsyncClient, writer: int) -> None:
+            while not done.is_set():  # a connection error would fail the test here
+                body = {"sku": f"hup-{run}-{writer}-{len(statuses)}", "name": "H", "price": "1"}
+                statuses.append((await client.post("/products", json=body)).status_code)
+
+        async with workers.fresh_connections(service.base_url) as client:
+            writers = [asyncio.create_task(write(client, n)) for n in range(4)]
+            service.process.send_signal(signal.SIGHUP)
+            for _ in range(1200):  # bounded: 2 minutes
+                log = service.output()
+                if before <= workers.finished_pids(log) and len(workers.started_pids(log)) == 4:
+                    break
+                await asyncio.sleep(0.1)
+            done.set()
+            await asyncio.gather(*writers)
+    log = service.output()
+    replacements = workers.started_pids(log) - before
+    assert len(replacements) == 2, log
+    assert before <= workers.finished_pids(log), log
+    assert statuses, "nothing was written during the reload"
+    assert set(statuses) == {201}, statuses
+    figure(f"SIGHUP to WORKERS=2 under 4 writers: both workers replaced, {len(statuses)} writes, all 201")
