@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -271,7 +271,7 @@ async def load(client: httpx.AsyncClient, ids: list[str], prefix: str, stop: asy
 
 @pytest.mark.parametrize("seed", [11, 22, 33, 44])
 async def test_an_instance_killed_under_load_loses_no_acknowledged_write(
-    deployment: Deployment, client: httpx.AsyncClient, seed: int
+    deployment: Deployment, client: httpx.AsyncClient, seed: int, figure: Callable[[str], None]
 ) -> None:
     cluster = deployment.cluster
     chance = random.Random(seed)
@@ -282,6 +282,7 @@ async def test_an_instance_killed_under_load_loses_no_acknowledged_write(
     logged_before = len(cluster.balancer_log())
 
     stop = asyncio.Event()
+    started = time.monotonic()
     running = asyncio.create_task(load(client, ids, prefix, stop))
     await asyncio.sleep(chance.uniform(0.2, 1.5))  # a seeded moment in the load
     cluster.kill(victim)
@@ -315,6 +316,12 @@ async def test_an_instance_killed_under_load_loses_no_acknowledged_write(
     # HAProxy's own log: requests sent to the dead instance went to another one.
     retried = [line for line in cluster.balancer_log()[logged_before:] if "/+" in line]
     assert retried, "no request was redispatched"
+    failed = Counter(a.status for a in posts if a.status != 201)
+    figure(
+        f"{victim} killed {killed_at - started:.2f}s into the load: {len(gets)} GETs all 200, "
+        f"{len(retried)} requests redispatched, {len(acknowledged)} POSTs acknowledged and stored, "
+        f"{failed[502] + failed[503]} answered 502/503, {failed[CLOSED]} closed with no answer"
+    )
 
     await cluster.start_instance(victim)  # back on its port, for the next seed
     await cluster.until_in_rotation(set(cluster.ports))
