@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -14,13 +15,12 @@ import httpx
 
 from tests.support.process import Service
 from tests.support.proxy import free_port
+from tests.support.servers import _die_with_parent
 
 CONFIG = Path(__file__).parents[2] / "docker" / "haproxy.cfg"
 # The line of the file that names docker-compose's replicas: replaced by loopback servers.
 COMPOSE_UPSTREAMS = "    server-template app 1-10 app:8000 resolvers docker init-addr none\n"
 SERVED_BY = "X-Served-By"
-
-
 # Debian puts it in /usr/sbin, which a user's PATH may lack.
 HAPROXY = shutil.which("haproxy", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
 
@@ -63,6 +63,7 @@ class Cluster:
                 env={"LB_BIND": f"127.0.0.1:{self.lb_port}"},
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,  # none left behind by a run killed before its teardown
             )
 
     async def start_instance(self, name: str) -> None:
@@ -76,6 +77,10 @@ class Cluster:
         process = self.services[name].process
         process.kill()
         process.wait(timeout=30)
+
+    def freeze(self, name: str) -> None:
+        """SIGSTOP: the kernel still accepts its connections, nothing answers them."""
+        self.services[name].process.send_signal(signal.SIGSTOP)
 
     async def until_in_rotation(self, names: set[str], attempts: int = 300) -> None:
         """Poll through the balancer until exactly `names` answer: every one of them
