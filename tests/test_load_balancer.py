@@ -245,10 +245,11 @@ class Answer:
     at: float
 
 
-async def load(url: str, ids: list[str], prefix: str, stop: asyncio.Event) -> list[Answer]:
-    """GETs and POSTs from 12 clients at once until `stop`: every answer, with when it came.
-    Half keep their connections alive, half open one per request (each request the first of
-    its connection, which HAProxy answers 502 when its instance dies under it)."""
+async def load(url: str, ids: list[str], token: str, prefix: str, stop: asyncio.Event) -> list[Answer]:
+    """GETs (of `ids`, written before `token`) and POSTs from 12 clients at once until
+    `stop`: every answer, with when it came. Half keep their connections alive, half open
+    one per request (each request the first of its connection, which HAProxy answers 502
+    when its instance dies under it)."""
     answers: list[Answer] = []
     kept = httpx.AsyncClient(base_url=url, timeout=30)
     fresh = httpx.AsyncClient(base_url=url, timeout=30, limits=httpx.Limits(max_keepalive_connections=0))
@@ -260,7 +261,7 @@ async def load(url: str, ids: list[str], prefix: str, stop: asyncio.Event) -> li
             sku = None
             try:
                 if sent % 2:
-                    response = await client.get(f"/products/{ids[sent % len(ids)]}")
+                    response = await client.get(f"/products/{ids[sent % len(ids)]}", headers={TOKEN: token})
                 else:
                     sku = f"{prefix}-{number}-{sent}"
                     response = await client.post("/products", json={"sku": sku, "name": "n", "price": "1"})
@@ -282,13 +283,14 @@ async def test_an_instance_killed_under_load_loses_no_acknowledged_write(
     chance = random.Random(seed)
     victim = chance.choice(sorted(cluster.ports))
     survivors = set(cluster.ports) - {victim}
-    ids = [(await create_product(client, f"kill-seed-{seed}-{i}-{uuid4()}")).json()["id"] for i in range(4)]
+    created = [await create_product(client, f"kill-seed-{seed}-{i}-{uuid4()}") for i in range(4)]
+    ids, token = [c.json()["id"] for c in created], created[-1].headers[TOKEN]
     prefix = f"kill-{seed}-{uuid4().hex[:8]}"
     logged_before = len(cluster.balancer_log())
 
     stop = asyncio.Event()
     started = time.monotonic()
-    running = asyncio.create_task(load(cluster.url, ids, prefix, stop))
+    running = asyncio.create_task(load(cluster.url, ids, token, prefix, stop))
     await asyncio.sleep(chance.uniform(0.2, 1.5))  # a seeded moment in the load
     cluster.kill(victim)
     killed_at = time.monotonic()
@@ -339,14 +341,15 @@ async def test_requests_in_flight_on_a_dying_instance_are_retried_if_safe_else_a
     each one the first of its connection, as a client without keep-alive sends them."""
     cluster = deployment.cluster
     victim = sorted(cluster.ports)[0]
-    id = (await create_product(client, f"frozen-{uuid4()}")).json()["id"]
+    created = await create_product(client, f"frozen-{uuid4()}")
+    id, token = created.json()["id"], created.headers[TOKEN]
     prefix = f"frozen-{uuid4().hex[:8]}"
     limits = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=cluster.url, timeout=60, limits=limits) as fresh:
         cluster.freeze(victim)
         bodies = [{"sku": f"{prefix}-{i}", "name": "n", "price": "1"} for i in range(2 * INSTANCES)]
         posts = [asyncio.create_task(fresh.post("/products", json=body)) for body in bodies]
-        gets = [asyncio.create_task(fresh.get(f"/products/{id}")) for _ in range(2 * INSTANCES)]
+        gets = [asyncio.create_task(fresh.get(f"/products/{id}", headers={TOKEN: token})) for _ in bodies]
         await asyncio.sleep(1)  # the others have answered by now; the frozen one holds its share
         caught_posts = [i for i, task in enumerate(posts) if not task.done()]
         caught_gets = [task for task in gets if not task.done()]
