@@ -13,7 +13,6 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from settings import DatabaseConfig
 from tests.support.environment import known, load
 
 ROOT = Path(__file__).parents[1]
@@ -66,9 +65,10 @@ def test_every_variable_is_a_setting_and_the_settings_load_with_the_secret_files
     settings = load(monkeypatch, **moved)
 
     assert volume["secret"]["secretName"] == manifest("Secret")["metadata"]["name"]
-    assert settings.DB_PASSWORD.get_secret_value() == secrets["db_password"]
-    users: DatabaseConfig = settings.DATABASES["users_db"]
-    assert users.DB_PASSWORD.get_secret_value() == secrets["users_db_password"]
+    configs = settings.database_configs()
+    assert configs["default"].password == secrets["db_password"]
+    assert configs["products_db"].password == secrets["db_password"]
+    assert configs["users_db"].password == secrets["users_db_password"]
     # Every secret file is read by some *_FILE setting, and no password is in the ConfigMap.
     read = {Path(value).name for name, value in data.items() if name.endswith("_FILE")}
     assert read == set(secrets)
