@@ -13,6 +13,7 @@ from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
 from app.controllers.metrics import MetricsController, metrics_if_on
 from app.controllers.products import ProductController
+from app.controllers.readiness import ReadinessController
 from app.controllers.users import UserController
 from app.models.resource import Resource
 from app.observability.tracing import exporting_tracer_provider
@@ -82,6 +83,7 @@ class Container(containers.DeclarativeContainer):
             "app.api.dependencies.db",
             "app.api.routes.health",
             "app.api.routes.metrics",
+            "app.api.routes.probes",
             "app.controllers.base",
         ],
         auto_wire=False,  # create_app() wires the container it serves
@@ -102,6 +104,11 @@ class Container(containers.DeclarativeContainer):
 
     health = providers.Factory(
         HealthController,
+        adapters=providers.Callable(adapters_by_name, databases.provider),
+        settings=settings,
+    )
+    readiness = providers.Factory(
+        ReadinessController,
         adapters=providers.Callable(adapters_by_name, databases.provider),
         settings=settings,
     )
