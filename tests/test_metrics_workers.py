@@ -12,11 +12,13 @@ import httpx
 import pytest
 
 from app.observability.multiprocess import VARIABLE, share_between_workers, worker_exited
+from tests.support import workers
 from tests.support.metrics import Scrape, scrape
 from tests.support.process import Service, service_environment
 
 ROUTE = {"method": "GET", "route": "/products/{id}", "status": "404"}
 DATABASE = {"database": "default", "type": "sqlite"}
+REQUESTS = 20
 
 
 async def misses(service: Service, count: int) -> None:
@@ -62,3 +64,20 @@ async def test_two_workers_sum_into_one_set_of_metrics(
     finally:
         for service in (first, second):
             await service.stop()
+
+
+async def test_with_workers_2_every_scrape_counts_the_requests_of_both(tmp_path: Path) -> None:
+    """Through the launcher itself (WORKERS=2): requests spread over both workers by the
+    kernel, and whichever worker answers /metrics counts all of them."""
+    env = workers.environment({}, DB_TYPE="sqlite", DB_NAME=str(tmp_path / "primary.db"), AUTO_MIGRATE="true")
+    env.pop(VARIABLE, None)  # the launcher makes the directory
+    async with (
+        workers.running(env, tmp_path, 2) as service,
+        workers.fresh_connections(service.base_url) as client,
+    ):
+        for _ in range(REQUESTS):
+            assert (await client.get(f"/products/{uuid4()}")).status_code == 404
+        assert len(workers.serving_pids(service.output())) == 2, "one worker answered every request"
+        for _ in range(6):  # each scrape answered by either worker
+            scraped = await scrape(client)
+            assert scraped.value("http_server_request_duration_seconds_count", **ROUTE) == REQUESTS

@@ -6,10 +6,14 @@ add or remove one, and SIGTERM or SIGINT drain them all."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import FastAPI
 from uvicorn.config import Config
 from uvicorn.supervisors import Multiprocess
+
+from app.observability.multiprocess import share_between_workers, shared_directory, worker_exited
 
 
 def before_workers_start(app: FastAPI) -> None:
@@ -18,6 +22,9 @@ def before_workers_start(app: FastAPI) -> None:
     and closed here so that the workers find every schema at head. What the workers
     must inherit, such as a metrics directory in their environment, is set up here too."""
     asyncio.run(_start_and_stop(app))
+    # The workers write their metrics into one directory, which /metrics adds up: the one
+    # PROMETHEUS_MULTIPROC_DIR names (emptied), else a new one.
+    share_between_workers(shared_directory())
 
 
 async def _start_and_stop(app: FastAPI) -> None:
@@ -34,6 +41,27 @@ class Supervisor(Multiprocess):
         for sock in self.sockets:
             sock.close()
         super().terminate_all()
+
+    # A worker that is replaced or removed no longer counts in the live gauges of /metrics.
+    def keep_subprocess_alive(self) -> None:
+        with self._forgetting_exited():
+            super().keep_subprocess_alive()
+
+    def restart_all(self) -> None:
+        with self._forgetting_exited():
+            super().restart_all()
+
+    def handle_ttou(self) -> None:
+        with self._forgetting_exited():
+            super().handle_ttou()
+
+    @contextmanager
+    def _forgetting_exited(self) -> Iterator[None]:
+        before = {process.pid for process in self.processes}
+        yield
+        for pid in before - {process.pid for process in self.processes}:
+            if pid is not None:
+                worker_exited(pid)
 
 
 def run_workers(config: Config) -> None:
