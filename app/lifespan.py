@@ -54,7 +54,10 @@ async def _sampling(container: Container) -> AsyncIterator[None]:
 
     async def sample() -> None:
         while True:
-            observer.sample(adapters)
+            try:
+                observer.sample(adapters)
+            except Exception:  # a bug here must not stop the sampling for good
+                logger.exception("sampling the pools and replicas for the metrics failed")
             await asyncio.sleep(interval)
 
     task = asyncio.create_task(sample(), name="metrics sampling")
