@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal
 
+from app.request_context import request_id
+
+LogFormat = Literal["text", "json"]
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -30,16 +36,65 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
-    """One handler on stderr for the service and uvicorn, with secrets redacted."""
+class WithRequestId(logging.Filter):
+    """Stamps each line with the id of the request being served (None outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id()
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    """The text line, ending in `request_id=<id>` while a request is served."""
+
+    def __init__(self) -> None:
+        super().__init__(_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        found = getattr(record, "request_id", None)
+        return f"{line} request_id={found}" if found else line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id,
+    the fields of an access line, and the traceback of an exception."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        access = getattr(record, "access", None)
+        if access is not None:
+            line.update(access)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def configure_logging(level: str, secrets: Iterable[str], log_format: LogFormat = "text") -> None:
+    """One handler on stderr for the service and uvicorn, with secrets redacted, each line
+    with the id of the request it was written for, as text or as JSON objects."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(RedactSecrets(secrets))
+    handler.addFilter(WithRequestId())
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # The access line is the service's (app.api.request_ids), with the route template, the
+    # duration and the databases; the one uvicorn's own protocols write is dropped.
+    access = logging.getLogger("uvicorn.access")
+    access.filters.clear()
+    access.addFilter(lambda record: hasattr(record, "access"))
     # Alembic says "Context impl ..." and "setup plugin ..." for every database at every
     # start; the service logs what it upgraded itself. Its lines stay for DEBUG.
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:

@@ -15,6 +15,7 @@ from app.api.headers import NoSniffMiddleware
 from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
+from app.api.request_ids import install_request_ids
 from app.api.routes import routers
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
@@ -45,6 +46,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     install_docs(app, ask_for_key=bool(settings.api_keys))
+    install_request_ids(app)  # before any other middleware: it has the innermost layer
     if tokens_needed(settings):
         app.add_middleware(ConsistencyMiddleware)
     app.add_middleware(MethodsMiddleware, routes=app.router.routes)
@@ -80,7 +82,7 @@ def _default_app() -> FastAPI:
     except ConfigurationError as error:
         sys.exit(f"multidb: {error}")
     settings = container.settings()
-    configure_logging(settings.LOG_LEVEL, settings.secrets())
+    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT)
     return create_app(container)
 
 
