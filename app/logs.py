@@ -4,7 +4,7 @@ import json
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from app.request_context import request_id
 
@@ -45,13 +45,14 @@ class WithRequestId(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """The text line, ending in `request_id=<id>` while a request is served."""
+    """The text line, its first line ending in `request_id=<id>` while a request is served
+    (a traceback follows it)."""
 
     def __init__(self) -> None:
         super().__init__(_FORMAT)
 
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        line = super().formatMessage(record)
         found = getattr(record, "request_id", None)
         return f"{line} request_id={found}" if found else line
 
@@ -78,13 +79,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: str, secrets: Iterable[str], log_format: LogFormat = "text") -> None:
-    """One handler on stderr for the service and uvicorn, with secrets redacted, each line
-    with the id of the request it was written for, as text or as JSON objects."""
-    handler = logging.StreamHandler()
+def service_handler(
+    secrets: Iterable[str], log_format: LogFormat = "text", stream: TextIO | None = None
+) -> logging.Handler:
+    """A handler on `stream` (stderr) with secrets redacted, each line with the id of the
+    request it was written for, as text or as JSON objects: the same redaction for both."""
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     handler.addFilter(RedactSecrets(secrets))
     handler.addFilter(WithRequestId())
+    return handler
+
+
+def configure_logging(level: str, secrets: Iterable[str], log_format: LogFormat = "text") -> None:
+    """One handler on stderr for the service and uvicorn (service_handler)."""
+    handler = service_handler(secrets, log_format)
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

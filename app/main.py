@@ -17,6 +17,7 @@ from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.request_ids import install_request_ids
 from app.api.routes import routers
+from app.api.routes.status import install_status
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
@@ -47,6 +48,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app, ask_for_key=bool(settings.api_keys))
     install_request_ids(app)  # before any other middleware: it has the innermost layer
+    install_status(app)
     if tokens_needed(settings):
         app.add_middleware(ConsistencyMiddleware)
     app.add_middleware(MethodsMiddleware, routes=app.router.routes)

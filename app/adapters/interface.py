@@ -40,6 +40,15 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
+class PoolUse:
+    """A pool's connections now: out of it, at most, and requests waiting for one."""
+
+    in_use: int
+    size: int
+    waiting: int
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[Row]
     total: int
@@ -138,6 +147,11 @@ class Store(Transactional):
 
     def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
         """Each read replica's name, status and lag in ms; None without replicas."""
+        return None
+
+    def pool_use(self) -> PoolUse | None:
+        """The pool's use now, read without touching the database; None where the
+        service does not hold the count (a driver's own pool, an in-process store)."""
         return None
 
 

@@ -97,8 +97,18 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
 
 
 def _route_template(routed: Scope | None) -> str | None:
-    """The template of the route that served the request (/products/{id}), never the path."""
-    route = routed.get("route") if routed is not None else None
+    """The template of the route that served the request (/products/{id}), never the path.
+    FastAPI's routes name themselves in the scope; Starlette's (/docs, /status, a mount)
+    are found by their endpoint."""
+    if routed is None:
+        return None
+    route = routed.get("route")
+    if route is None and (endpoint := routed.get("endpoint")) is not None:
+        router = routed.get("router")
+        candidates = getattr(router, "routes", ())
+        route = next(
+            (r for r in candidates if endpoint in (getattr(r, "endpoint", 0), getattr(r, "app", 0))), None
+        )
     template: Any = getattr(route, "path_format", None)
     return template if isinstance(template, str) else None
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.adapters.interface import ListQuery, Page, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, PoolUse, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.adapters.sql.migrations import SQLMigrations
@@ -66,6 +66,10 @@ class SQLAdapter(StoreAdapter):
     def checked_out(self) -> int:
         """Connections out of the pool now."""
         return self._slots.taken if self._engine is not None else 0
+
+    def pool_use(self) -> PoolUse | None:
+        slots: Slots | None = getattr(self, "_slots", None)  # none before connect()
+        return None if slots is None else PoolUse(slots.taken, slots.size, slots.waiting)
 
     def listen(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call `listener` with the SQL of every statement sent; returns what stops it."""

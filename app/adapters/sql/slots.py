@@ -26,6 +26,10 @@ class Slots:
     def taken(self) -> int:
         return self.size - self._free
 
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
+
     async def take(self, within: float) -> None:
         if self._free and not self._waiters:
             self._free -= 1
