@@ -83,8 +83,10 @@ async def test_text_lines_carry_the_request_id_and_the_route(tmp_path: Path, pos
         output = await service.stop()
     access = [line for line in output.splitlines() if " uvicorn.access: " in line and "/health" not in line]
     assert len(access) == 3
-    assert access[0].endswith("request_id=made-by-me") and '"POST /products" 201 in ' in access[0]
+    assert access[0].endswith("request_id=made-by-me")
+    assert '"POST /products" 201 in ' in access[0]
     assert access[0].split(" ms ")[1].startswith("on products_db")
-    assert '"GET /products/{id}" 200 in ' in access[1] and access[1].endswith(f"request_id={read_id}")
-    with pytest.raises(ValueError):
+    assert '"GET /products/{id}" 200 in ' in access[1]
+    assert access[1].endswith(f"request_id={read_id}")
+    with pytest.raises(json.JSONDecodeError, match="Expecting value"):
         json.loads(access[0])

@@ -73,7 +73,8 @@ async def serving(service_container: Container) -> AsyncIterator[httpx.AsyncClie
 def made(value: str) -> uuid.UUID:
     """`value` as the UUIDv7 the service made; fails on anything else."""
     made = uuid.UUID(value)
-    assert made.version == 7 and str(made) == value, value
+    assert made.version == 7, value
+    assert str(made) == value
     return made
 
 
@@ -108,7 +109,8 @@ async def test_a_well_formed_id_is_kept(sent: str) -> None:
     async with serving(_down_products()) as client:
         found = await client.get("/nowhere", headers={"X-Request-ID": sent})
         ok = await client.get("/health", headers={"X-Request-ID": sent})
-    assert found.headers["x-request-id"] == sent and found.json()["request_id"] == sent
+    assert found.headers["x-request-id"] == sent
+    assert found.json()["request_id"] == sent
     assert ok.headers["x-request-id"] == sent
 
 
@@ -199,9 +201,12 @@ async def test_every_line_written_while_serving_a_request_carries_its_id(log_for
         assert len(records) >= 1, request_id
         assert set(_ids(records, log_format)) == {request_id}, found
     text = {request_id: "\n".join(found) for request_id, found in lines.items()}
-    assert "database products_db" in text["down-1"] and "unavailable" in text["down-1"]
-    assert "unexpected error on GET /boom" in text["bug-1"] and "RuntimeError" in text["bug-1"]
-    assert SECRET not in "\n".join(text.values()) and "***" in text["bug-1"]
+    assert "database products_db" in text["down-1"]
+    assert "unavailable" in text["down-1"]
+    assert "unexpected error on GET /boom" in text["bug-1"]
+    assert "RuntimeError" in text["bug-1"]
+    assert SECRET not in "\n".join(text.values())
+    assert "***" in text["bug-1"]
     for request_id in text:
         assert "uvicorn.access" in text[request_id]  # the access line is the request's too
 
@@ -223,11 +228,14 @@ def test_both_formats_redact_secrets_the_same_way(log_format: str) -> None:
         logger.removeHandler(handler)
         logger.propagate = True
     output = stream.getvalue()
-    assert SECRET not in output and "short" not in output
+    assert SECRET not in output
+    assert "short" not in output
     assert output.count("***") >= 4
     if log_format == "json":
         first, second = (json.loads(line) for line in output.splitlines() if line.startswith("{"))
         assert first["message"] == "connect to postgresql://app:***@db/x failed (***)"
-        assert first["level"] == "WARNING" and first["logger"] == "multidb.test.redaction"
-        assert first["request_id"] is None and first["time"].endswith("+00:00")
+        assert first["level"] == "WARNING"
+        assert first["logger"] == "multidb.test.redaction"
+        assert first["request_id"] is None
+        assert first["time"].endswith("+00:00")
         assert 'password "***" refused' in second["exception"]
