@@ -22,8 +22,7 @@ STATUS_URL = "/status"
 
 async def status_page(request: Request) -> HTMLResponse:
     view = await status_view(request.app.state.container)
-    headers = {"Content-Security-Policy": CSP, "Cache-Control": "no-store"}
-    return HTMLResponse(render(view, request.app.title), headers=headers)
+    return HTMLResponse(render(view, request.app.title), headers={"Content-Security-Policy": CSP})
 
 
 async def status_view(container: Container) -> StatusView:
