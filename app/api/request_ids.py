@@ -78,7 +78,10 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
     duration_ms = round((perf_counter() - started) * 1000, 2)
     route = _route_template(context.routed)
     databases = sorted(context.databases)
+    client = scope.get("client")
+    address = client[0] if client else None  # the proxy's client only from FORWARDED_ALLOW_IPS
     fields = {
+        "client": address,
         "method": scope["method"],
         "route": route,
         "status": status,
@@ -86,7 +89,8 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
         "databases": databases,
     }
     ACCESS.info(
-        '"%s %s" %d in %.1f ms%s',
+        '%s "%s %s" %d in %.1f ms%s',
+        address or "-",
         scope["method"],
         route or "(no route)",
         status,
