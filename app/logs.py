@@ -94,6 +94,8 @@ def service_handler(
 def configure_logging(level: str, secrets: Iterable[str], log_format: LogFormat = "text") -> None:
     """One handler on stderr for the service and uvicorn (service_handler)."""
     handler = service_handler(secrets, log_format)
+    # No line shows the process, thread or multiprocessing names: not looked up per line.
+    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

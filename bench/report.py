@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from bench.backends import BASELINE, PEERS, PER_REQUEST, SERVICE
+from bench.backends import BASELINE, OBSERVED, PEERS, PER_REQUEST, SERVICE
 from bench.load import WORKLOADS
 from bench.run import Sample
 
-VARIANTS = (SERVICE, BASELINE, PER_REQUEST, *PEERS)
+VARIANTS = (SERVICE, OBSERVED, BASELINE, PER_REQUEST, *PEERS)
 
 
 @dataclass(frozen=True)

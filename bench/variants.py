@@ -7,10 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.backends import SERVICE, Target
+from bench.backends import OBSERVED, SERVICE, Target
 from bench.servers import Server, clean_environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+# The service with its observability on (README "Operating it"): JSON logs (request ids are
+# always on), at the bench's LOG_LEVEL. What leaving it on costs, access lines included:
+# python -m bench.observability.
+OBSERVED_SETTINGS = {"LOG_FORMAT": "json"}
 
 
 def python_environment() -> dict[str, str]:
@@ -35,6 +39,8 @@ def service_environment(target: Target, workdir: Path, pool_size: int) -> dict[s
 
 def servers(target: Target, service: dict[str, str], workdir: Path, backend: str) -> list[Server]:
     found = [service_server(SERVICE, service, workdir / f"{backend}-service.log")]
+    observed = {**service, **OBSERVED_SETTINGS}
+    found.append(service_server(OBSERVED, observed, workdir / f"{backend}-service-observed.log"))
     for baseline in target.baselines:
         log = workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log"
         found.append(baseline_server(baseline.variant, baseline.module, baseline.environment, log))
