@@ -9,11 +9,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from app.adapters.interface import PoolUse
+from app.api.status_page import DatabaseView, StatusView, render
+from app.controllers.health import DatabaseHealth, ReplicaHealth
 from tests.support.browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium
 from tests.support.process import Service, service_environment
 from tests.support.proxy import free_port
@@ -123,3 +127,37 @@ async def test_the_page_names_every_database_with_its_state_in_a_browser(
     assert re.search(r"<dt>last ping</dt><dd>[0-9.]+ ms</dd>", products)
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 20_000  # more than an empty page
+
+
+async def test_tenants_members_are_listed_with_their_databases() -> None:
+    config = settings(
+        DB_TYPE="memory",
+        DATABASES={"acme_db": {"DB_TYPE": "memory"}, "globex_db": {"DB_TYPE": "memory"}},
+        TENANTS={"acme": "acme_db", "globex": "globex_db"},
+        TENANT_SELECTED="users_db",
+        TENANT_SHARED="products,events",
+    )
+    async with serve(container(config)) as client:
+        page = (await client.get("/status")).text
+    assert 'data-composite="users_db"' in page
+    assert dict(MEMBERS.findall(page)) == {"acme_db": "up", "globex_db": "up"}
+    assert "<th>tenant</th>" in page
+    assert re.search(r"<td>acme</td><td>acme_db</td>", page)
+
+
+def test_replicas_are_shown_with_their_lag() -> None:
+    health = DatabaseHealth(
+        type="postgres",
+        status="up",
+        latency_ms=1.25,
+        replicas=[
+            ReplicaHealth(name="products_db replica 1", status="up", lag_ms=120.0),
+            ReplicaHealth(name="products_db replica 2", status="down", lag_ms=None),
+        ],
+    )
+    database = DatabaseView("products_db", health, "postgres db:5432/shop", PoolUse(3, 20, 1), False)
+    page = render(StatusView("ok", datetime.now(UTC), [], [database], []), "multidb")
+    assert re.search(r'data-replica="products_db replica 1">.*?>up<.*?<td>0\.120 s</td>', page)
+    assert re.search(r'data-replica="products_db replica 2">.*?>down<.*?<td>not measured</td>', page)
+    assert "<dd>3 of 20 in use, 1 waiting</dd>" in page
+    assert "<dd>1.25 ms</dd>" in page
