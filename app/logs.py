@@ -10,6 +10,8 @@ from app.request_context import request_id
 
 LogFormat = Literal["text", "json"]
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# One encoder for every line: json.dumps with options builds a new one per call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
 class RedactSecrets(logging.Filter):
@@ -76,7 +78,7 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             line["exception"] = record.exc_text
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _ENCODE(line)
 
 
 def service_handler(
