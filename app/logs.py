@@ -10,6 +10,8 @@ from app.request_context import request_id
 
 LogFormat = Literal["text", "json"]
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# With WORKERS processes, each line says which one wrote it.
+_WORKER_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 # One encoder for every line: json.dumps with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
@@ -50,8 +52,8 @@ class TextFormatter(logging.Formatter):
     """The text line, its first line ending in `request_id=<id>` while a request is served
     (a traceback follows it)."""
 
-    def __init__(self) -> None:
-        super().__init__(_FORMAT)
+    def __init__(self, with_pid: bool = False) -> None:
+        super().__init__(_WORKER_FORMAT if with_pid else _FORMAT)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         line = super().formatMessage(record)
@@ -61,7 +63,11 @@ class TextFormatter(logging.Formatter):
 
 class JsonFormatter(logging.Formatter):
     """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id,
-    the fields of an access line, and the traceback of an exception."""
+    the fields of an access line, the traceback of an exception, and with WORKERS the pid."""
+
+    def __init__(self, with_pid: bool = False) -> None:
+        super().__init__()
+        self.with_pid = with_pid
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -71,6 +77,8 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }
+        if self.with_pid:
+            line["pid"] = record.process
         access = getattr(record, "access", None)
         if access is not None:
             line.update(access)
@@ -82,22 +90,30 @@ class JsonFormatter(logging.Formatter):
 
 
 def service_handler(
-    secrets: Iterable[str], log_format: LogFormat = "text", stream: TextIO | None = None
+    secrets: Iterable[str],
+    log_format: LogFormat = "text",
+    stream: TextIO | None = None,
+    with_pid: bool = False,
 ) -> logging.Handler:
     """A handler on `stream` (stderr) with secrets redacted, each line with the id of the
     request it was written for, as text or as JSON objects: the same redaction for both."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    formatter = JsonFormatter(with_pid) if log_format == "json" else TextFormatter(with_pid)
+    handler.setFormatter(formatter)
     handler.addFilter(RedactSecrets(secrets))
     handler.addFilter(WithRequestId())
     return handler
 
 
-def configure_logging(level: str, secrets: Iterable[str], log_format: LogFormat = "text") -> None:
+def configure_logging(
+    level: str, secrets: Iterable[str], log_format: LogFormat = "text", with_pid: bool = False
+) -> None:
     """One handler on stderr for the service and uvicorn (service_handler)."""
-    handler = service_handler(secrets, log_format)
-    # No line shows the process, thread or multiprocessing names: not looked up per line.
-    logging.logProcesses = logging.logThreads = logging.logMultiprocessing = False
+    handler = service_handler(secrets, log_format, with_pid=with_pid)
+    # No line shows the thread or multiprocessing names, nor the pid but with WORKERS: not
+    # looked up for every line.
+    logging.logThreads = logging.logMultiprocessing = False
+    logging.logProcesses = with_pid
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

@@ -84,7 +84,9 @@ def _default_app() -> FastAPI:
     except ConfigurationError as error:
         sys.exit(f"multidb: {error}")
     settings = container.settings()
-    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT)
+    configure_logging(
+        settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=settings.WORKERS > 1
+    )
     return create_app(container)
 
 

@@ -23,6 +23,7 @@ SERVICE_VARIABLES = (
     "CORS_",
     "TENANT",
     "LOG_FORMAT",  # the tests read the text lines unless they ask for JSON
+    "WORKERS",
 )
 
 
