@@ -79,7 +79,8 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
     route = _route_template(context.routed)
     databases = sorted(context.databases)
     client = scope.get("client")
-    address = client[0] if client else None  # the proxy's client only from FORWARDED_ALLOW_IPS
+    # host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
+    address = f"{client[0]}:{client[1]}" if client else None
     fields = {
         "client": address,
         "method": scope["method"],
@@ -88,7 +89,7 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
         "duration_ms": duration_ms,
         "databases": databases,
     }
-    message = '%s "%s %s" %d in %.1f ms%s'
+    message = '%s - "%s %s" %d in %.1f ms%s'
     on = f" on {', '.join(databases)}" if databases else ""
     args = (address or "-", scope["method"], route or "(no route)", status, duration_ms, on)
     # A record made here rather than by ACCESS.info(): logging's look for the caller's frame
