@@ -16,8 +16,10 @@ from app.api.http_metrics import HttpMetricsMiddleware, RouteTemplate, telemetry
 from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
+from app.api.request_ids import install_request_ids
 from app.api.routes import routers
 from app.api.routes.metrics import metrics_public
+from app.api.routes.status import install_status
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
@@ -48,6 +50,8 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     install_docs(app, ask_for_key=bool(settings.api_keys))
+    install_request_ids(app)  # before any other middleware: it has the innermost layer
+    install_status(app)
     if tokens_needed(settings):
         app.add_middleware(ConsistencyMiddleware)
     if container.metrics() is not None:  # innermost: it hands the route template out
@@ -88,7 +92,9 @@ def _default_app() -> FastAPI:
     except ConfigurationError as error:
         sys.exit(f"multidb: {error}")
     settings = container.settings()
-    configure_logging(settings.LOG_LEVEL, settings.secrets(), with_pid=settings.WORKERS > 1)
+    configure_logging(
+        settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=settings.WORKERS > 1
+    )
     return create_app(container)
 
 

@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import composites, composites_report, observability, scaling, scaling_report
+from bench import composites, composites_report, scaling, scaling_report
 from bench.backends import BACKENDS
 from bench.environment import describe
 from bench.load import Load
@@ -20,7 +20,7 @@ from bench.run import Options, run
 from bench.variants import ROOT
 
 RESULTS = Path(__file__).parent / "results"
-PLANS = ("products", "composites", "scaling", "observability")
+PLANS = ("products", "composites", "scaling")
 REPORTS = {"composites": "composites.md", "scaling": "scaling.md"}
 
 
@@ -43,9 +43,7 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
         default=PLANS[0],
         help="products: the service against hand-written baselines, per backend (make bench); "
         "composites: ?expand= and SHARDS (make bench-composites); "
-        "scaling: WORKERS=1 against WORKERS=2 on PostgreSQL (make bench-scaling); observability: the "
-        "service with metrics, request ids and JSON logs off and on, GET one and POST only. "
-        "Default %(default)s",
+        "scaling: WORKERS=1 against WORKERS=2 on PostgreSQL (make bench-scaling). Default %(default)s",
     )
     parser.add_argument("--smoke", action="store_true", help="about a second per workload, one run: for CI")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: %(default)s")
@@ -116,12 +114,9 @@ def main(argv: list[str]) -> int:
             outcome = composites.run(options, Path(scratch), chosen.counts)
         elif chosen.plan == "scaling":
             outcome = scaling.run(options, Path(scratch))
-        elif chosen.plan == "observability":
-            outcome = observability.run(options, Path(scratch))
         else:
             outcome = run(options, Path(scratch))
-        default = RESULTS / "observability" if chosen.plan == "observability" else RESULTS
-        destination = chosen.out or (Path(scratch) / "results" if chosen.smoke else default)
+        destination = chosen.out or (Path(scratch) / "results" if chosen.smoke else RESULTS)
         environment["load average after the run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
         report = {"composites": composites_report.write, "scaling": scaling_report.write}.get(
             chosen.plan, write

@@ -18,8 +18,7 @@ from bench.connections import Counter, mysql_connections, postgres_sessions
 BASELINE = "baseline"
 PER_REQUEST = "connect per request"
 SERVICE = "service"
-# The service with its observability on (README "Operating it"): what it costs over SERVICE.
-OBSERVED = "service, observed"
+OBSERVED = "service, observed"  # with logs, ids (and metrics) on: bench/variants.py
 # What a user would pick instead (bench/peers/), each the way its own docs show.
 ORM = "SQLAlchemy ORM"
 FASTCRUD = "FastCRUD"

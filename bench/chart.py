@@ -15,7 +15,7 @@ from bench.report import VARIANTS, Row
 
 COLOURS = {
     "service": "#d95f02",
-    "service, observed": "#fc8d62",
+    "service, observed": "#a6761d",
     "baseline": "#1b9e77",
     "connect per request": "#7570b3",
     "SQLAlchemy ORM": "#e7298a",

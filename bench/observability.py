@@ -1,34 +1,113 @@
-"""`python -m bench --plan observability`: what metrics, request ids and JSON logs cost, alone.
+"""python -m bench.observability: what leaving the observability on costs.
 
-The service with them off ("service") and on ("service, observed", bench/variants.py), on
-`GET /products/{id}` and `POST /products`, the two workloads the issue bounds (within 5%),
-alternated round by round; no baselines, so that more rounds fit in the same minutes.
+The service with OBSERVED_SETTINGS (bench/variants.py: JSON logs) against the service
+without them, alternated under wrk on GET /products/{id} and POST /products, both at
+--log-level (the bench's WARNING: no line per request; INFO: an access line per request).
+With --off-code, "without them" is the service of another checkout (e.g. `git archive main
+| tar -x -C /tmp/main`, from before request ids), to measure what is always on. Prints and
+appends to results/observability.md: each ratio is the median over rounds of on ÷ off, the
+runs of one round adjacent in time.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import sys
+import tempfile
+from dataclasses import replace
 from pathlib import Path
+from statistics import median
 
 from bench.backends import BACKENDS, OBSERVED, SERVICE
 from bench.load import WORKLOADS
-from bench.run import Contender, Options, Outcome, measure_in_turn, prepared, started
-from bench.variants import imported_app
+from bench.report import ratio
+from bench.run import Contender, Options, Outcome, measure_in_turn, prepared, started_servers
+from bench.servers import Server
+from bench.variants import OBSERVED_SETTINGS, service_server
 
+logger = logging.getLogger("bench")
 MEASURED = ("GET one", "POST")
+OFF = "off"
 
 
-def run(options: Options, workdir: Path) -> Outcome:
+def contenders(service: Server, on: Server) -> list[Contender]:
+    return [
+        Contender(workload, server)
+        for workload in WORKLOADS
+        if workload.name in MEASURED
+        for server in (service, on)
+    ]
+
+
+def servers(environment: dict[str, str], workdir: Path, off_code: Path | None) -> tuple[Server, Server]:
+    """(off, on)."""
+    on = service_server(OBSERVED, {**environment, **OBSERVED_SETTINGS}, workdir / "observed.log")
+    if off_code is None:
+        return service_server(SERVICE, environment, workdir / "service.log"), on
+    off = service_server(OFF, {**environment, "PYTHONPATH": str(off_code)}, workdir / "off.log")
+    return replace(off, cwd=off_code), on
+
+
+def report(outcome: Outcome, backend: str, off_name: str, level: str) -> str:
+    off = "the service without them" if off_name == SERVICE else "the service of the --off-code checkout"
+    lines = [
+        f"## {backend}, LOG_LEVEL={level}: the service with {OBSERVED_SETTINGS} ÷ {off}\n",
+        "| workload | req/s on | req/s off | req/s on ÷ off | CPU µs/req on | CPU µs/req off |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for workload in MEASURED:
+        mine = [s for s in outcome.samples if s.workload == workload and s.variant == OBSERVED]
+        theirs = [s for s in outcome.samples if s.workload == workload and s.variant == off_name]
+        if not mine or not theirs:
+            continue
+        share = ratio(mine, theirs, "requests_per_s")
+        lines.append(
+            f"| {workload} | {median(s.requests_per_s for s in mine):,.0f} "
+            f"| {median(s.requests_per_s for s in theirs):,.0f} | {share:.3f} "
+            f"| {median(s.cpu_us_per_request for s in mine):,.0f} "
+            f"| {median(s.cpu_us_per_request for s in theirs):,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    parser = argparse.ArgumentParser(prog="python -m bench.observability", description=__doc__)
+    parser.add_argument("--backend", default="postgres", choices=list(BACKENDS))
+    parser.add_argument("--url", help="the database (dropped and created again); default the bench's")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--off-code", type=Path, help="a checkout whose service is the 'off' variant")
+    parser.add_argument(
+        "--log-level", default="WARNING", help="both variants' LOG_LEVEL (default %(default)s)"
+    )
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "observability.md")
+    args = parser.parse_args(argv)
+    backend = BACKENDS[args.backend]
+    urls = {backend.key: args.url} if args.url else {}
+    options = Options((backend.key,), args.seconds, args.warmup, args.runs, args.seed, urls=urls)
     outcome = Outcome()
-    for key in options.backends:
-        backend = BACKENDS[key]
-        with (
-            prepared(backend, options, workdir / key) as ready,
-            started(ready, outcome.problems, only=(SERVICE, OBSERVED)) as running,
-        ):
-            outcome.servers[backend.name] = ready.target.version
-            outcome.seeded[backend.name] = len(ready.ids)
-            outcome.imported_app = imported_app(ready.environment)
-            for workload in (w for w in WORKLOADS if w.name in MEASURED):
-                contenders = [Contender(workload, server) for server in running]
-                measure_in_turn(backend.name, contenders, options, ready.ids_file, outcome)
-    return outcome
+    with (
+        tempfile.TemporaryDirectory(prefix="multidb-observability-") as scratch,
+        prepared(backend, options, Path(scratch)) as ready,
+    ):
+        environment = {**ready.environment, "LOG_LEVEL": args.log_level}
+        off, on = servers(environment, ready.workdir, args.off_code)
+        with started_servers(backend.name, [off, on], outcome.problems) as running:
+            if len(running) == 2:
+                measure_in_turn(backend.name, contenders(off, on), options, ready.ids_file, outcome)
+    text = report(outcome, backend.name, off.name, args.log_level)
+    if outcome.problems:
+        text += "\nProblems:\n" + "\n".join(f"- {problem}" for problem in outcome.problems) + "\n"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("a") as written:
+        written.write(text + "\n")
+    print(text)
+    return 1 if outcome.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -139,6 +139,6 @@ def clean_environment() -> dict[str, str]:
     """This process's environment without anything the service would read as its settings."""
     prefixes = (
         *("DB_", "DATABASES", "SHARDS", "TENANT", "HOST", "PORT"),
-        *("LOG_LEVEL", "HEALTH_TIMEOUT", "RETRY_AFTER", "BENCH_", "WORKERS"),
+        *("LOG_LEVEL", "LOG_FORMAT", "HEALTH_TIMEOUT", "RETRY_AFTER", "BENCH_", "WORKERS"),
     )
     return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}

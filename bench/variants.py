@@ -11,8 +11,10 @@ from bench.backends import OBSERVED, SERVICE, Target
 from bench.servers import Server, clean_environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-# What the "service, observed" variant turns on; "service" has each of them off.
-OBSERVABILITY_ON = {"METRICS": "true"}
+# The service with its observability on (README "Operating it"): metrics and JSON logs
+# (request ids are always on), at the bench's LOG_LEVEL; "service" has metrics off. What
+# leaving it on costs, access lines included: python -m bench.observability.
+OBSERVED_SETTINGS = {"LOG_FORMAT": "json", "METRICS": "true"}
 OBSERVABILITY_OFF = {"METRICS": "false"}
 
 
@@ -38,10 +40,9 @@ def service_environment(target: Target, workdir: Path, pool_size: int) -> dict[s
 
 
 def servers(target: Target, service: dict[str, str], workdir: Path, backend: str) -> list[Server]:
-    found = [
-        service_server(SERVICE, service, workdir / f"{backend}-service.log"),
-        service_server(OBSERVED, {**service, **OBSERVABILITY_ON}, workdir / f"{backend}-observed.log"),
-    ]
+    found = [service_server(SERVICE, service, workdir / f"{backend}-service.log")]
+    observed = {**service, **OBSERVED_SETTINGS}
+    found.append(service_server(OBSERVED, observed, workdir / f"{backend}-service-observed.log"))
     for baseline in target.baselines:
         log = workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log"
         found.append(baseline_server(baseline.variant, baseline.module, baseline.environment, log))

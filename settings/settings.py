@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     # Processes serving HOST:PORT (python -m app), each with its own pools: README "Scaling out".
     WORKERS: WorkerCount = 1
     LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: Literal["text", "json"] = "text"  # json: one JSON object a line (README "Operating it")
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
     RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
     MAX_BODY_BYTES: int = Field(default=1_048_576, ge=0)  # larger request bodies answer 413

@@ -22,6 +22,7 @@ _SERVICE_VARIABLES = (
     "HOST",
     "PORT",
     "LOG_LEVEL",
+    "LOG_FORMAT",
     "HEALTH_TIMEOUT",
     "API_KEYS",
     "MAX_BODY_BYTES",

@@ -4,38 +4,18 @@ the operations render. A screenshot of /docs is kept in test-artifacts/docs.png.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.support.browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium
 from tests.support.process import Service, service_environment
-
-ARTIFACTS = Path(__file__).parents[1] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# No sandbox (the tests may run as root), and nothing that reaches out of the machine.
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--virtual-time-budget=20000",  # until Swagger UI has fetched and drawn the document
-)  # fmt: skip
-
-
-def chromium(profile: Path, url: str, *action: str) -> str:
-    assert CHROMIUM is not None
-    done = subprocess.run(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *action, url],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
 
 
 async def test_docs_and_redoc_render_the_operations_from_the_services_own_files(tmp_path: Path) -> None:
     if CHROMIUM is None:
-        pytest.skip("needs a browser: Debian's chromium (apt-get install chromium)")
+        pytest.skip(NO_CHROMIUM)
     service = Service(service_environment(DB_TYPE="memory"), tmp_path)
     try:
         await service.wait_until_serving()

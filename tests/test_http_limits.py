@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -105,6 +106,11 @@ async def test_headers_that_never_end_are_cut_off_without_growing_memory(tmp_pat
     assert status_of(too_many) == 431
     assert b"application/problem+json" in too_many
     assert b"more than 100 header lines" in too_many
+    head, _, body = too_many.partition(b"\r\n\r\n")
+    (request_id,) = re.findall(
+        rb"\r\nx-request-id: ([0-9a-f-]{36})\r\n", head
+    )  # refused before the app: one all the same
+    assert json.loads(body)["request_id"] == request_id.decode()
 
 
 async def stalled(port: int, kind: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -170,7 +170,7 @@ async def test_mongodb_pool_is_counted_from_pymongos_pool_events(request: pytest
 
         def noting(event: Any) -> None:
             original(event)
-            checked_out.append(adapter.pool_usage().checked_out)
+            checked_out.append(adapter.pool_use().in_use)
 
         adapter._pool_watch.connection_checked_out = noting
         await asyncio.gather(*(client.get(f"/products/{uuid4()}") for _ in range(10)))

@@ -3,9 +3,11 @@ real process searched for it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import make_url
 
 from tests.support.process import Service, service_environment
@@ -15,7 +17,8 @@ SECRET = "Sup3r-S3cret-Zq9xW"
 API_KEY = "Api-K3y-Qw8zT-0123456789"  # a key is a secret like a password
 
 
-async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: str) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: str, log_format: str) -> None:
     closed = free_port()  # nothing listens there
     mysql = make_url(mysql_url)
     env = service_environment(
@@ -41,6 +44,7 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
         DATABASES__analytics_db__DB_PASSWORD=SECRET,
         DATABASES__analytics_db__DB_NAME="analytics",
         LOG_LEVEL="DEBUG",
+        LOG_FORMAT=log_format,  # the same redaction for both
         API_KEYS=f"{API_KEY},ro:{API_KEY}-read-only",
     )
     service = Service(env, tmp_path)
@@ -75,6 +79,9 @@ async def test_a_failing_database_leaks_no_password(tmp_path: Path, mysql_url: s
         output = await service.stop()
 
     assert "unavailable" in output  # the failures were logged
+    if log_format == "json":
+        lines = [json.loads(line) for line in output.splitlines()]
+        assert any("unavailable" in line["message"] and line["request_id"] for line in lines)
     for secret in (SECRET, API_KEY):
         assert secret not in output
         assert not any(secret in answer for answer in seen)

@@ -40,13 +40,12 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
-class PoolUsage:
-    """A pool's connections now, for the metrics."""
+class PoolUse:
+    """A pool's connections now: out of it, at most, and requests waiting for one."""
 
-    size: int  # POOL_SIZE: what it keeps
-    checked_out: int
-    overflow: int  # out beyond POOL_SIZE (up to MAX_OVERFLOW)
-    waiting: int  # requests waiting for one
+    in_use: int
+    size: int
+    waiting: int
 
 
 @dataclass(frozen=True)
@@ -150,8 +149,9 @@ class Store(Transactional):
         """Each read replica's name, status and lag in ms; None without replicas."""
         return None
 
-    def pool_usage(self) -> PoolUsage | None:
-        """The pool's connections now; None while there is no pool."""
+    def pool_use(self) -> PoolUse | None:
+        """The pool's use now, read without touching the database; None where the
+        service does not hold the count (a driver's own pool, an in-process store)."""
         return None
 
 

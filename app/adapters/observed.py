@@ -90,14 +90,14 @@ class Observer:
             else:
                 stores = [adapter]
             for store in stores:
-                usage = store.pool_usage()
-                if usage is None:
+                use = store.pool_use() if isinstance(store, StoreAdapter) else None  # each pool its own
+                if use is None:
                     continue
-                labels = (store.name, db_type)
-                metrics.pool_size.labels(*labels).set(usage.size)
-                metrics.pool_checked_out.labels(*labels).set(usage.checked_out)
-                metrics.pool_overflow.labels(*labels).set(usage.overflow)
-                metrics.pool_waiting.labels(*labels).set(usage.waiting)
+                labels, kept = (store.name, db_type), store.config.POOL_SIZE
+                metrics.pool_size.labels(*labels).set(kept)
+                metrics.pool_checked_out.labels(*labels).set(use.in_use)
+                metrics.pool_overflow.labels(*labels).set(max(use.in_use - kept, 0))
+                metrics.pool_waiting.labels(*labels).set(use.waiting)
 
     def _sample_replicas(self, adapter: ReplicatedAdapter) -> None:
         assert self.metrics is not None

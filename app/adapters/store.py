@@ -16,6 +16,7 @@ from app.adapters import failures
 from app.adapters.interface import ListQuery, Page, Row, SchemaState, Store
 from app.errors import DomainError, Unavailable
 from app.models.resource import Resource
+from app.request_context import touched
 from settings import DatabaseConfig
 
 logger = logging.getLogger("multidb.adapters")
@@ -128,6 +129,7 @@ class StoreAdapter(Store):
 
     @asynccontextmanager
     async def _bounded(self, resource: Resource | None = None) -> AsyncIterator[None]:
+        touched(self.name)
         try:
             async with asyncio.timeout(self.config.QUERY_TIMEOUT):
                 if resource is not None and self.resources and self._schema_check_due():

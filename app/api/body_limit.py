@@ -20,7 +20,7 @@ class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.unlimited = app
         self.app = RequestBodyLimitMiddleware(app, max_body_size=max_bytes)
-        self.refusal = problem(413, f"the request body is larger than {max_bytes} bytes (MAX_BODY_BYTES)")
+        self.detail = f"the request body is larger than {max_bytes} bytes (MAX_BODY_BYTES)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,7 +35,8 @@ class BodyLimitMiddleware:
             nonlocal refused
             if message["type"] == "http.response.start" and message["status"] == 413:
                 refused = True
-                await self.refusal(scope, receive, send)
+                # Made per refusal: it carries the request's id.
+                await problem(413, self.detail)(scope, receive, send)
             elif not refused:  # the rest of the plain-text answer is dropped
                 await send(message)
 

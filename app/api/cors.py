@@ -14,10 +14,12 @@ from settings import Settings
 __all__ = ["CORSMiddleware", "cors_options"]
 
 EXPOSED = ["ETag", "Location", "Retry-After", TOKEN_HEADER, "X-Partial-Results", "X-Expand-Failed"]
+EXPOSED.append("X-Request-ID")  # app.api.request_ids
 
 
 def cors_options(settings: Settings) -> dict[str, Any]:
     headers = ["Authorization", "Content-Type", "If-Match", "If-None-Match", TOKEN_HEADER, READ_FROM_HEADER]
+    headers.append("X-Request-ID")  # a front-end's own id for the request, kept when well formed
     if settings.TENANT_SELECTED and settings.TENANT_FROM == "header":
         headers.append(settings.TENANT_HEADER)
     return {

@@ -10,18 +10,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from app.api.methods import allowed_methods
 from app.api.slashes import slash_redirect
 from app.errors import Conflict, Invalid, NotFound, PreconditionFailed, TenantRequired, Unavailable
+from app.request_context import request_id
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger("multidb.api")
 
 
 _ID = "0193a5b2-7c4e-7d1a-9f3b-5e2c8a1d4f60"
+_REQUEST_ID = "0193a5b2-7c50-7e2b-8c1d-2f4a6b8c0d1e"
 # What each error status says, in the examples of the OpenAPI document.
 DETAILS = {
     400: "the body is not valid JSON, or is nested too deeply to parse",
@@ -45,6 +47,7 @@ def problem_example(status: int) -> dict[str, Any]:
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": DETAILS[status],
+        "request_id": _REQUEST_ID,
     }
     if status == 422:
         body["errors"] = [{"field": "email", "message": "value is not a valid email address"}]
@@ -60,6 +63,11 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    request_id: str | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="The request's X-Request-ID, as in the answer's header and the service's log lines.",
+    )
 
 
 class FieldError(BaseModel):
@@ -78,7 +86,9 @@ class ValidationProblem(Problem):
 
 
 def problem(status: int, detail: str, headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
-    body = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail).model_dump()
+    body = Problem(
+        title=HTTPStatus(status).phrase, status=status, detail=detail, request_id=request_id()
+    ).model_dump()
     return JSONResponse({**body, **extra}, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 

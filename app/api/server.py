@@ -21,6 +21,7 @@ import httptools
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from app.api.request_ids import new_request_id
 from settings import Settings
 
 
@@ -70,6 +71,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         # uvicorn's own check answers text/plain; this one answers problem+json.
         self._max_connections = self.limit_concurrency
         self.limit_concurrency = None
+        self.access_log = False  # the access line is the application's: app.api.request_ids
 
     # Connection
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -168,24 +170,34 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.cycle.disconnected = True  # anything the application sends now is dropped
             self.cycle.message_event.set()
         phrase = HTTPStatus(status).phrase
+        request_id = new_request_id()  # refused before reaching the application, which gives one
         body = json.dumps(
-            {"type": "about:blank", "title": phrase, "status": status, "detail": detail}
+            {
+                "type": "about:blank",
+                "title": phrase,
+                "status": status,
+                "detail": detail,
+                "request_id": request_id,
+            }
         ).encode()
         head = (
             f"HTTP/1.1 {status} {phrase}\r\ncontent-type: application/problem+json\r\n"
-            f"content-length: {len(body)}\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n"
+            f"content-length: {len(body)}\r\nx-content-type-options: nosniff\r\n"
+            f"x-request-id: {request_id}\r\nconnection: close\r\n\r\n"
         )
         self.transport.write(head.encode() + body)
         self.transport.close()
 
 
 async def _busy(scope: Any, receive: Any, send: Any) -> None:
+    request_id = new_request_id()
     body = json.dumps(
         {
             "type": "about:blank",
             "title": "Service Unavailable",
             "status": 503,
             "detail": "the service has as many connections open as HTTP_MAX_CONNECTIONS allows; retry",
+            "request_id": request_id,
         }
     ).encode()
     headers = [
@@ -193,6 +205,7 @@ async def _busy(scope: Any, receive: Any, send: Any) -> None:
         (b"content-length", str(len(body)).encode()),
         (b"retry-after", b"1"),
         (b"x-content-type-options", b"nosniff"),
+        (b"x-request-id", request_id.encode()),
         (b"connection", b"close"),
     ]
     await send({"type": "http.response.start", "status": 503, "headers": headers})

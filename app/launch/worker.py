@@ -17,5 +17,5 @@ WORKER_APP = f"{__name__}:worker_app"
 
 def worker_app() -> FastAPI:
     settings = Settings().for_worker()
-    configure_logging(settings.LOG_LEVEL, settings.secrets(), with_pid=True)
+    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=True)
     return create_app(Container(settings=providers.Object(settings)))

@@ -22,6 +22,7 @@ SERVICE_VARIABLES = (
     "FORWARDED_ALLOW_IPS",
     "CORS_",
     "TENANT",
+    "LOG_FORMAT",  # the tests read the text lines unless they ask for JSON
     "WORKERS",
 )
 

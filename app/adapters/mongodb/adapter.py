@@ -21,7 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app import consistency
-from app.adapters.interface import ListQuery, Page, PoolUsage, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, PoolUse, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
 from app.adapters.mongodb.pool_events import PoolWatch
@@ -93,13 +93,11 @@ class MongoAdapter(StoreAdapter):
         if self._client is not None:
             await self._client.close()
 
-    def pool_usage(self) -> PoolUsage | None:
+    def pool_use(self) -> PoolUse | None:
         if self._client is None:
             return None
-        out, size = self._pool_watch.checked_out, self.config.POOL_SIZE
-        return PoolUsage(
-            size=size, checked_out=out, overflow=max(out - size, 0), waiting=self._pool_watch.waiting
-        )
+        size = self.config.POOL_SIZE + self.config.MAX_OVERFLOW  # maxPoolSize
+        return PoolUse(self._pool_watch.checked_out, size, self._pool_watch.waiting)
 
     @property
     def identity(self) -> str:

@@ -9,7 +9,7 @@ from uuid import UUID
 from sqlalchemy import Select, Table, delete, event, exc, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from app.adapters.interface import ListQuery, Page, PoolUsage, Row, missing_or_stale
+from app.adapters.interface import ListQuery, Page, PoolUse, Row, missing_or_stale
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.adapters.sql.migrations import SQLMigrations
@@ -67,13 +67,9 @@ class SQLAdapter(StoreAdapter):
         """Connections out of the pool now."""
         return self._slots.taken if self._engine is not None else 0
 
-    def pool_usage(self) -> PoolUsage | None:
-        # Every connection of either pool (SQLAlchemy's, or the driver's: driver_pool.py) is
-        # taken through the slots: what is out and who waits is counted there.
-        if self._engine is None:
-            return None
-        out, size = self.checked_out(), self.config.POOL_SIZE
-        return PoolUsage(size=size, checked_out=out, overflow=max(out - size, 0), waiting=self._slots.waiting)
+    def pool_use(self) -> PoolUse | None:
+        slots: Slots | None = getattr(self, "_slots", None)  # none before connect()
+        return None if slots is None else PoolUse(slots.taken, slots.size, slots.waiting)
 
     def listen(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call `listener` with the SQL of every statement sent; returns what stops it."""

@@ -28,6 +28,7 @@ from app.adapters.sql.statements import Statement, TableStatements
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, DomainError, Invalid
 from app.models.resource import Resource
+from app.request_context import touched
 
 T = TypeVar("T")
 Record = Sequence[Any]
@@ -132,6 +133,7 @@ class DriverPool(SQLAdapter):
     async def _run(self, resource: Resource | None, read: bool, work: Work[T]) -> T:
         """`work` on the unit of work's connection, or on one of the pool's; a read that
         finds its connection dead (the server restarted since) runs once more on a new one."""
+        touched(self.name)
         deadline = self._loop.time() + self.config.QUERY_TIMEOUT
         try:
             if resource is not None and self.resources and self._schema_check_due():

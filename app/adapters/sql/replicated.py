@@ -17,7 +17,7 @@ from typing import ClassVar, Literal, TypeVar
 from uuid import UUID
 
 from app import consistency
-from app.adapters.interface import DatabaseAdapter, ListQuery, Page, Row, SchemaState, Store
+from app.adapters.interface import DatabaseAdapter, ListQuery, Page, PoolUse, Row, SchemaState, Store
 from app.adapters.migrations import Migrations
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.replication import Replication
@@ -123,6 +123,9 @@ class ReplicatedAdapter(Store):
 
     async def get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
         return await self._read(lambda adapter: adapter.get_many(resource, ids))
+
+    def pool_use(self) -> PoolUse | None:
+        return self.primary.pool_use()  # the replicas' pools serve reads only
 
     def replica_health(self) -> Sequence[tuple[str, str, float | None]]:
         return [(r.adapter.config.describe(), r.status, r.lag_ms) for r in self.replicas]

@@ -28,7 +28,7 @@ class Slots:
 
     @property
     def waiting(self) -> int:
-        return sum(1 for waiter in self._waiters if not waiter.done())
+        return len(self._waiters)
 
     async def take(self, within: float) -> None:
         if self._free and not self._waiters:
