@@ -72,10 +72,9 @@ def test_one_row_per_database_and_each_row_asks_for_its_database() -> None:
 def test_prometheus_scrapes_the_service_where_it_serves_metrics() -> None:
     (job,) = SCRAPE["scrape_configs"]
     assert job["metrics_path"] == PATH
-    (target,) = job["static_configs"][0]["targets"]
-    host, _, port = target.partition(":")
-    assert host == "app"
-    assert f"{port}:{port}" in COMPOSE["services"]["app"]["ports"]
+    (discovery,) = job["dns_sd_configs"]
+    assert discovery["names"] == ["app"]  # every container of the app service
+    assert str(discovery["port"]) in COMPOSE["services"]["app"]["expose"]
     for name in ("prometheus", "grafana"):
         assert COMPOSE["services"][name]["profiles"] == ["observability"]
     mounts = " ".join(
