@@ -4,13 +4,14 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
 from app.adapters.interface import Store
 from app.errors import Unavailable
 from app.routing_table import routing_table
+from app.schema_watch import watch_schemas
 from containers import Container
 from containers.databases import Placement, placements, shared_resources, unserved_resources
 
@@ -31,8 +32,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for line in routing_table(container):
             logger.info(line)
         _log_shared(container)
-        await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
-        yield
+        groups = _by_identity(found)
+        await asyncio.gather(*(_check_schemas(group) for group in groups))
+        watch = asyncio.create_task(watch_schemas(groups, container.settings().SCHEMA_CHECK_INTERVAL))
+        try:
+            yield
+        finally:
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
     finally:
         for placement in found:
             await placement.adapter.disconnect()

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     PORT: int = Field(default=8000, ge=0, le=65535)
     LOG_LEVEL: str = "INFO"
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
+    # How often each database's schema is checked again while the service runs: a table
+    # or collection dropped under it is then schema_behind (503 with the command to run).
+    SCHEMA_CHECK_INTERVAL: float = Field(default=30.0, gt=0)
     RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
     MAX_BODY_BYTES: int = Field(default=1_048_576, ge=0)  # larger request bodies answer 413
 
