@@ -47,7 +47,10 @@ def _sqlserver_query(config: DatabaseConfig) -> dict[str, Any]:
 
 SQL_KINDS: dict[str, SQLKind] = {
     "postgres": SQLKind(
-        lambda config: {"timeout": config.CONNECT_TIMEOUT, "server_settings": {"application_name": "multidb"}},
+        lambda config: {
+            "timeout": config.CONNECT_TIMEOUT,
+            "server_settings": {"application_name": "multidb"},
+        },
         renamed={"sslmode": "ssl"},
     ),
     "mysql": SQLKind(
