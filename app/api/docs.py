@@ -72,7 +72,9 @@ function multidbForget(response) {
 }
 """
 # Swagger UI: the key goes with every request unless its own Authorize set one.
-SWAGGER_INIT_JS = KEY_JS + """function multidbAuthorize(request) {
+SWAGGER_INIT_JS = (
+    KEY_JS
+    + """function multidbAuthorize(request) {
   if (!request.headers.Authorization) {
     request.headers.Authorization = "Bearer " + multidbKey();
   }
@@ -92,6 +94,7 @@ window.ui = SwaggerUIBundle({
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
 });
 """
+)
 REDOC_PAGE = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -108,7 +111,9 @@ REDOC_PAGE = f"""<!doctype html>
 """
 
 # ReDoc cannot send a header with the document's request: the page fetches it, with the key.
-REDOC_INIT_JS = KEY_JS + """async function multidbSpec() {
+REDOC_INIT_JS = (
+    KEY_JS
+    + """async function multidbSpec() {
   if (!askKey) {
     return settings.openapi;
   }
@@ -119,6 +124,7 @@ REDOC_INIT_JS = KEY_JS + """async function multidbSpec() {
 }
 multidbSpec().then((spec) => Redoc.init(spec, {}, document.getElementById("redoc")));
 """
+)
 
 
 def install_docs(app: FastAPI, ask_for_key: bool = False) -> None:
