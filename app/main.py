@@ -16,6 +16,7 @@ from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
+from app.api.server import warn_without_limits
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
@@ -88,5 +89,12 @@ def __getattr__(name: str) -> Any:
     # `app.main:app` is built on first use, not on import, so that importing
     # create_app does not read the environment or wire a container.
     if name == "app":
-        return _default_app()
+        return _served_by_another_command()
     raise AttributeError(name)
+
+
+@cache
+def _served_by_another_command() -> FastAPI:
+    app = _default_app()
+    warn_without_limits(sys.argv)
+    return app
