@@ -203,7 +203,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         scope = getattr(self, "scope", None)
         method = scope.get("method", "-") if scope is not None and self._in_body else "-"
         path = getattr(self, "url", b"").split(b"?", 1)[0][:200].decode("latin-1") or "-"
-        client = "%s:%d" % self.client if self.client else "-"
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else "-"
         self.access_logger.info('%s - "%s %s" %d (%s)', client, method, path, status, detail)
 
 
