@@ -13,7 +13,7 @@ from app.api.cors import CORSMiddleware, cors_options
 from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
 from app.api.methods import MethodsMiddleware
-from app.api.openapi import amend_openapi, document_body_limit
+from app.api.openapi import amend_openapi, document_body_limit, document_links
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.routes import routers
 from app.api.server import warn_without_limits
@@ -58,7 +58,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
-    amend_openapi(app, document_body_limit)
+    amend_openapi(app, document_body_limit, document_links)
     if settings.TENANT_SELECTED:  # inside the API key check, which tells the key's tenant
         app.add_middleware(TenantMiddleware, source=settings.TENANT_FROM, header=settings.TENANT_HEADER)
         selected = [

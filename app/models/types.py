@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, EmailStr, Field
 
 CENT = Decimal("0.01")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # The oldest year every backend stores (MySQL's DATETIME starts at 1000).
 MIN_YEAR = 1000
@@ -28,6 +30,14 @@ def utc_ms(value: datetime) -> datetime:
     if value.year < MIN_YEAR:
         raise ValueError("the time is outside the years 1000 to 9999 in UTC")
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def rfc3339_text(value: Any) -> Any:
+    """A time in a request is RFC 3339 text, as documented; a number (seconds since 1970?
+    milliseconds?) is refused rather than guessed."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError("a time is written as RFC 3339 text, such as 2026-11-30T09:15:26Z, not a number")
+    return value
 
 
 def now() -> datetime:
@@ -131,7 +141,7 @@ def identifier(value: str) -> str:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(utc_ms)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(rfc3339_text), AfterValidator(utc_ms)]
 Identifier = AfterValidator(identifier)  # in the Annotated of every unique text field
 Email = Annotated[EmailStr, Field(max_length=320), Identifier, AfterValidator(str.lower)]
 Money = Annotated[
