@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from fastapi import FastAPI
 
 from app.adapters.interface import Store
+from app.connection_budget import log_connection_budget
 from app.errors import Unavailable
 from app.routing_table import routing_table
 from app.schema_watch import watch_schemas
@@ -32,9 +33,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for line in routing_table(container):
             logger.info(line)
         _log_shared(container)
+        settings = container.settings()
         groups = _by_identity(found)
-        await asyncio.gather(*(_check_schemas(group) for group in groups))
-        watch = asyncio.create_task(watch_schemas(groups, container.settings().SCHEMA_CHECK_INTERVAL))
+        # Said once, by the launcher, for every worker: not again by each of them.
+        budget = [] if settings.in_worker else [log_connection_budget(found, settings.WORKERS)]
+        await asyncio.gather(*(_check_schemas(group) for group in groups), *budget)
+        watch = asyncio.create_task(watch_schemas(groups, settings.SCHEMA_CHECK_INTERVAL))
         try:
             yield
         finally:
