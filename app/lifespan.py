@@ -4,7 +4,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -12,6 +12,7 @@ from app.adapters.interface import Store
 from app.connection_budget import log_connection_budget
 from app.errors import Unavailable
 from app.routing_table import routing_table
+from app.schema_watch import watch_schemas
 from containers import Container
 from containers.databases import Placement, placements, shared_resources, unserved_resources
 
@@ -33,10 +34,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info(line)
         _log_shared(container)
         settings = container.settings()
+        groups = _by_identity(found)
         # Said once, by the launcher, for every worker: not again by each of them.
         budget = [] if settings.in_worker else [log_connection_budget(found, settings.WORKERS)]
-        await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)), *budget)
-        yield
+        await asyncio.gather(*(_check_schemas(group) for group in groups), *budget)
+        watch = asyncio.create_task(watch_schemas(groups, settings.SCHEMA_CHECK_INTERVAL))
+        try:
+            yield
+        finally:
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
     finally:
         for placement in found:
             await placement.adapter.disconnect()

@@ -56,6 +56,13 @@ async def test_types_are_strict(client: httpx.AsyncClient, stock: str) -> None:
     assert (await client.get("/products")).json()["total"] == 0
 
 
+@pytest.mark.parametrize("occurred_at", ["0", "1764494126", "1.7e9", '"1764494126"'])
+async def test_a_time_is_text_not_a_number(client: httpx.AsyncClient, occurred_at: str) -> None:
+    body = b'{"type": "t", "occurred_at": ' + occurred_at.encode() + b"}"
+    assert "occurred_at" in field_errors(await client.post("/events", content=body, headers=JSON))
+    assert (await client.get("/events")).json()["total"] == 0
+
+
 @pytest.mark.parametrize(
     "content_type",
     [None, "text/plain", "application/evil+json", "application/x-www-form-urlencoded", "application/jsonx"],

@@ -141,9 +141,9 @@ class Store(Transactional):
     def schema(self) -> SchemaState: ...
 
     @abstractmethod
-    async def check_schema(self) -> SchemaState:
+    async def check_schema(self, again: bool = False) -> SchemaState:
         """Compare the schema with the head of each bound resource's migrations, and
-        upgrade it when AUTO_MIGRATE allows."""
+        upgrade it when AUTO_MIGRATE allows; `again`: even if it was found current."""
 
     def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
         """Each read replica's name, status and lag in ms; None without replicas."""
