@@ -105,7 +105,13 @@ def log_refusal(
 ) -> None:
     """The access line of an answer the HTTP server gave before the application (408, 431):
     no route was matched, so the path stands in (without its query), with the reason."""
-    fields = {"client": client, "method": method, "route": None, "status": status, "databases": []}
+    fields: dict[str, object] = {
+        "client": client,
+        "method": method,
+        "route": None,
+        "status": status,
+        "databases": [],
+    }
     args = (client or "-", method, path, status, detail)
     record = ACCESS.makeRecord(
         ACCESS.name, logging.INFO, __file__, 0, '%s - "%s %s" %d (%s)', args, None, extra={"access": fields}

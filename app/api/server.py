@@ -28,6 +28,8 @@ from app.api.request_ids import log_refusal, new_request_id
 from settings import Settings
 
 logger = logging.getLogger("multidb")
+# On a graceful shutdown, how long a connection accepted with no request yet is given to send one.
+DRAIN_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # bytes read since the head began
         self._header_lines = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._draining = False  # shutting down: the request now awaited is this connection's last
         # uvicorn's own check answers text/plain; this one answers problem+json.
         self._max_connections = self.limit_concurrency
         self.limit_concurrency = None
@@ -149,12 +152,26 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 self.app = app
             return
         super().on_headers_complete()
+        if self._draining and self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def on_message_complete(self) -> None:
         self._in_body = False
         self._in_head = True
         self._disarm()
         super().on_message_complete()
+
+    def shutdown(self) -> None:
+        """A graceful shutdown (SIGTERM, a worker replaced on SIGHUP). uvicorn closes every
+        connection that is not answering a request; but one accepted moments ago has its first
+        request on the way, and closing it would reset that client. It is served, as its
+        connection's last, if its head starts within DRAIN_GRACE seconds."""
+        if self.cycle is None and not self.transport.is_closing():
+            self._draining = True
+            if not self._head_bytes:
+                self._arm(min(DRAIN_GRACE, self.limits.header_timeout))
+            return
+        super().shutdown()
 
     # Timers
     def _arm(self, delay: float) -> None:
