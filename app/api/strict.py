@@ -9,7 +9,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 JSON = "application/json"
 
@@ -47,9 +49,12 @@ async def json_body(request: Request) -> None:
         return
 
 
-async def single_query_values(request: Request) -> None:
-    """A dependency of the routes whose query parameters each take one value."""
-    params = request.query_params
+def single_query_values(scope: Scope) -> None:
+    """For the routes whose query parameters each take one value, checked before FastAPI
+    reads the request."""
+    if not scope["query_string"]:
+        return
+    params = QueryParams(scope["query_string"])
     if len(params) == len(params.multi_items()):
         return
     for name in params:
