@@ -3,7 +3,7 @@
 The real app (`app.main.create_app`), its products database replaced (through the
 container) by a store that answers at once from a dict, called in-process as uvicorn
 calls an ASGI app (bench.routes), one request at a time on uvloop: CPU µs per request of
-the four workloads, the median of 7 loops (alternated, but for POST,\nmeasured last: its rows would slow the in-memory list). What is left is routing, dependency
+the four workloads, the median of 7 alternated loops. What is left is routing, dependency
 solving, validation, the controller, the adapter template's bookkeeping and the encoding:
 the part of a request that no driver or server changes. Writes results/service-calls.md.
 """
@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from collections.abc import Collection
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import uvloop
 from dependency_injector import providers
 
-from bench.routes import Call, asgi_call, per_request
-
 from app.adapters.interface import ListQuery, Page, Row
 from app.adapters.memory import InMemoryAdapter
 from app.models.resource import Resource
+from bench.routes import Call, asgi_call, per_request
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -42,7 +41,9 @@ class InstantStore(InMemoryAdapter):
 
     async def _list(self, resource: Resource, query: ListQuery) -> Page:
         rows = list(self._table(resource).values())
-        return Page(items=[dict(row) for row in rows[query.offset : query.offset + query.limit]], total=len(rows))
+        return Page(
+            items=[dict(row) for row in rows[query.offset : query.offset + query.limit]], total=len(rows)
+        )
 
     async def _update(
         self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
@@ -57,7 +58,7 @@ async def measure() -> dict[str, float]:
     from containers import Container
     from settings import Settings
 
-    settings = Settings(_env_file=None, DB_TYPE="memory", LOG_LEVEL="WARNING")  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, DB_TYPE="memory", LOG_LEVEL="WARNING")
     container = Container(settings=providers.Object(settings))
     app = create_app(container)
     with container.databases.products_db.override(InstantStore()):
@@ -78,7 +79,9 @@ async def _measure(app: Any) -> dict[str, float]:
 
         def post() -> Call:
             async def call() -> tuple[int, bytes]:
-                return await asgi_call(app, "POST", "/products", body={**product, "sku": f"P-{next(counter)}"})()
+                return await asgi_call(
+                    app, "POST", "/products", body={**product, "sku": f"P-{next(counter)}"}
+                )()
 
             return call
 

@@ -14,11 +14,16 @@ from starlette.types import Scope
 _STRONG = re.compile(r'"(0|[1-9][0-9]{0,17})"', re.ASCII)
 
 
-
 def _header(name: str, description: str) -> dict[str, Any]:
     """An optional header as an OpenAPI parameter, as FastAPI writes a `Header()`."""
     schema = {"anyOf": [{"type": "string"}, {"type": "null"}], "description": description, "title": name}
-    return {"name": name.lower(), "in": "header", "required": False, "description": description, "schema": schema}
+    return {
+        "name": name.lower(),
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
 
 
 # The routes read these headers themselves (as a FastAPI dependency each would be solved

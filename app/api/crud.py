@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, create_model
 
 from app.api.conditional import (
@@ -44,20 +44,9 @@ PARTIAL = {
     }
 }
 # The conditional headers are read in the routes and documented as their parameters; the
-# checks that must refuse a request first run before FastAPI reads it (app/api/prechecks.py),
-# but for the body's, which comes after FastAPI has parsed it, and so stays a dependency.
+# checks that refuse a request first run before FastAPI reads it (app/api/prechecks.py).
 IF_MATCH_DOC = {"parameters": [IF_MATCH]}
 IF_NONE_MATCH_DOC = {"parameters": [IF_NONE_MATCH]}
-
-
-async def conditional_json_body(request: Request) -> None:
-    """The body is JSON and names each key once; then no If-Unmodified-Since."""
-    await json_body(request)
-    refuse_unmodified_since(request.scope)
-
-
-JSON_BODY = [Depends(json_body)]
-CONDITIONAL_JSON_BODY = [Depends(conditional_json_body)]
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -108,12 +97,13 @@ def create_standard_routes(
         responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
         **docs["create"],
-        dependencies=JSON_BODY,
     )
     async def create(body: Create) -> Any:
         row = await made().create(body)
         headers = {"Location": f"{router.prefix}/{row['id']}", "ETag": etag(row)}
         return JSONBody(encode_read.one(row), 201, headers)
+
+    checked_first(router.routes[-1], body=json_body)
 
     @router.get(
         "",
@@ -168,12 +158,13 @@ def create_standard_routes(
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
         **docs["replace"],
-        dependencies=CONDITIONAL_JSON_BODY,
         openapi_extra=IF_MATCH_DOC,
     )
     async def replace(id: UUID, body: Create, request: Request) -> Any:
         row = await made().replace(id, body, if_match_versions(request))
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
+
+    checked_first(router.routes[-1], refuse_unmodified_since, body=json_body)
 
     @router.patch(
         "/{id}",
@@ -181,12 +172,13 @@ def create_standard_routes(
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
         **docs["update"],
-        dependencies=CONDITIONAL_JSON_BODY,
         openapi_extra=IF_MATCH_DOC,
     )
     async def update(id: UUID, body: Patch, request: Request) -> Any:
         row = await made().update(id, body, if_match_versions(request))
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
+
+    checked_first(router.routes[-1], refuse_unmodified_since, body=json_body)
 
     @router.delete(
         "/{id}",
