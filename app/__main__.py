@@ -6,6 +6,7 @@ import uvicorn
 
 from app.api.server import server_config
 from app.cli import main as db
+from app.heap import freeze_startup_heap
 from app.main import _default_app
 from app.shards import main as shards
 
@@ -16,6 +17,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["shards"]:
         return shards(argv[1:])
     app = _default_app()
+    freeze_startup_heap()
     server = uvicorn.Server(server_config(app, app.state.container.settings()))
     server.run()
     return 0 if server.started else 3  # uvicorn's own code for a failed start
