@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -30,7 +31,12 @@ RESULTS = Path(__file__).parent / "results"
 
 class InstantStore(InMemoryAdapter):
     """The in-memory store without its copies and scans (a deep copy per row, a unique
-    check over every row): what is left is the adapter template's own work."""
+    check over every row, a snapshot of every table per transaction): what is left is the
+    adapter template's own work."""
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[None]:
+        yield None
 
     async def _insert(self, resource: Resource, row: Row) -> Row:
         self._table(resource)[row["id"]] = row
