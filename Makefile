@@ -2,7 +2,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: run db test lint format clean bench bench-smoke bench-composites profile
+.PHONY: run db test lint format clean bench bench-smoke bench-composites bench-scaling profile
 
 # The demo: each database name that neither the environment nor .env configures gets a
 # SQLite file of its own (data/users.db for users_db), instead of sharing the primary's.
@@ -32,6 +32,7 @@ BENCH_EXTRA = $(PY) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproj
 bench: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))
 	PYTHONPATH=$(CURDIR) $(PY) -m bench $(BENCH_ARGS)
+	$(MAKE) bench-scaling
 
 bench-smoke: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))
@@ -41,6 +42,13 @@ bench-smoke: | $(PY)
 bench-composites: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))
 	PYTHONPATH=$(CURDIR) $(PY) -m bench --plan composites $(BENCH_ARGS)
+
+# WORKERS=1 against WORKERS=2 on PostgreSQL, wrk -c64 (bench/README.md, "The scaling curve"), ~3 minutes.
+# Under make bench, it takes the same arguments (--postgres-url, --out, --note ...).
+SCALING_ARGS ?= $(BENCH_ARGS)
+bench-scaling: | $(PY)
+	$(PY) -m pip install -q $$($(BENCH_EXTRA))
+	PYTHONPATH=$(CURDIR) $(PY) -m bench --plan scaling $(SCALING_ARGS)
 
 profile: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.adapters.interface import Store
+from app.connection_budget import log_connection_budget
 from app.errors import Unavailable
 from app.routing_table import routing_table
 from containers import Container
@@ -31,7 +32,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for line in routing_table(container):
             logger.info(line)
         _log_shared(container)
-        await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)))
+        settings = container.settings()
+        # Said once, by the launcher, for every worker: not again by each of them.
+        budget = [] if settings.in_worker else [log_connection_budget(found, settings.WORKERS)]
+        await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)), *budget)
         yield
     finally:
         for placement in found:

@@ -4,6 +4,8 @@ import logging
 from collections.abc import Iterable
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# With WORKERS processes, each line says which one wrote it.
+_WORKER_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 
 
 class RedactSecrets(logging.Filter):
@@ -30,10 +32,10 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
+def configure_logging(level: str, secrets: Iterable[str], with_pid: bool = False) -> None:
     """One handler on stderr for the service and uvicorn, with secrets redacted."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(logging.Formatter(_WORKER_FORMAT if with_pid else _FORMAT))
     handler.addFilter(RedactSecrets(secrets))
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

@@ -80,7 +80,7 @@ def _default_app() -> FastAPI:
     except ConfigurationError as error:
         sys.exit(f"multidb: {error}")
     settings = container.settings()
-    configure_logging(settings.LOG_LEVEL, settings.secrets())
+    configure_logging(settings.LOG_LEVEL, settings.secrets(), with_pid=settings.WORKERS > 1)
     return create_app(container)
 
 

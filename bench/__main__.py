@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import composites, composites_report
+from bench import composites, composites_report, scaling, scaling_report
 from bench.backends import BACKENDS
 from bench.environment import describe
 from bench.load import Load
@@ -20,7 +20,8 @@ from bench.run import Options, run
 from bench.variants import ROOT
 
 RESULTS = Path(__file__).parent / "results"
-PLANS = ("products", "composites")
+PLANS = ("products", "composites", "scaling")
+REPORTS = {"composites": "composites.md", "scaling": "scaling.md"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
         choices=PLANS,
         default=PLANS[0],
         help="products: the service against hand-written baselines, per backend (make bench); "
-        "composites: ?expand= and SHARDS (make bench-composites). Default %(default)s",
+        "composites: ?expand= and SHARDS (make bench-composites); "
+        "scaling: WORKERS=1 against WORKERS=2 on PostgreSQL (make bench-scaling). Default %(default)s",
     )
     parser.add_argument("--smoke", action="store_true", help="about a second per workload, one run: for CI")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: %(default)s")
@@ -55,7 +57,7 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
         "composites: events (default 5000; smoke 200)",
     )
     parser.add_argument("--pool-size", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, help="wrk's -c (default 32; scaling 64)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--note", default="", help="a line for results.md, e.g. what else ran on the machine")
     parser.add_argument(
@@ -87,7 +89,9 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
         runs=int(pick(args.runs, 3, 1)),
         seed=args.seed or (200 if smoke else None),
         pool_size=args.pool_size,
-        load=Load(connections=args.connections, threads=args.threads),
+        load=Load(
+            connections=args.connections or (64 if args.plan == "scaling" else 32), threads=args.threads
+        ),
         urls=given
         if args.plan == "composites"
         else {key: given.get(key, b.default_url) for key, b in BACKENDS.items()},
@@ -98,7 +102,6 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     options, chosen = parse(argv)
-    composite = chosen.plan == "composites"
     if shutil.which("wrk") is None:
         sys.exit("bench: wrk is not installed (Debian: apt-get install wrk)")
     if (ROOT / ".env").exists():
@@ -107,17 +110,19 @@ def main(argv: list[str]) -> int:
         )
     environment = describe(ROOT)
     with tempfile.TemporaryDirectory(prefix="multidb-bench-") as scratch:
-        if composite:
+        if chosen.plan == "composites":
             outcome = composites.run(options, Path(scratch), chosen.counts)
+        elif chosen.plan == "scaling":
+            outcome = scaling.run(options, Path(scratch))
         else:
             outcome = run(options, Path(scratch))
         destination = chosen.out or (Path(scratch) / "results" if chosen.smoke else RESULTS)
         environment["load average after the run"] = " ".join(f"{load:.2f}" for load in os.getloadavg())
-        if composite:
-            composites_report.write(outcome, options, environment, destination, chosen.note)
-        else:
-            write(outcome, options, environment, destination, chosen.note)
-        print((destination / ("composites.md" if composite else "results.md")).read_text())
+        report = {"composites": composites_report.write, "scaling": scaling_report.write}.get(
+            chosen.plan, write
+        )
+        report(outcome, options, environment, destination, chosen.note)
+        print((destination / REPORTS.get(chosen.plan, "results.md")).read_text())
     for problem in outcome.problems:
         print(f"bench: {problem}", file=sys.stderr)
     if not outcome.samples:

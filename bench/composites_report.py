@@ -31,7 +31,7 @@ class Section:
     comparisons: tuple[Comparison, ...]
 
 
-def _to(variant: str, of: str) -> Callable[[Key], Key | None]:
+def to(variant: str, of: str) -> Callable[[Key], Key | None]:
     return lambda key: (key[0], variant) if key[1] == of else None
 
 
@@ -44,8 +44,8 @@ SECTIONS = (
         EXPANSION,
         "Expansion: events on PostgreSQL, users on MongoDB, products on MySQL/MariaDB",
         (
-            Comparison("req/s ÷ baseline", "requests_per_s", _to(BASELINE, SERVICE)),
-            Comparison("p99 ÷ baseline", "p99_ms", _to(BASELINE, SERVICE)),
+            Comparison("req/s ÷ baseline", "requests_per_s", to(BASELINE, SERVICE)),
+            Comparison("p99 ÷ baseline", "p99_ms", to(BASELINE, SERVICE)),
             Comparison("req/s ÷ same server without expand", "requests_per_s", _without_expand),
         ),
     ),
@@ -53,9 +53,9 @@ SECTIONS = (
         SHARDING,
         "Sharding: events over 2 PostgreSQL + 1 MySQL/MariaDB databases, against one PostgreSQL database",
         (
-            Comparison("req/s ÷ one database", "requests_per_s", _to(ONE_DATABASE, SHARDED)),
-            Comparison("p99 ÷ one database", "p99_ms", _to(ONE_DATABASE, SHARDED)),
-            Comparison("CPU/req ÷ one database", "cpu_us_per_request", _to(ONE_DATABASE, SHARDED)),
+            Comparison("req/s ÷ one database", "requests_per_s", to(ONE_DATABASE, SHARDED)),
+            Comparison("p99 ÷ one database", "p99_ms", to(ONE_DATABASE, SHARDED)),
+            Comparison("CPU/req ÷ one database", "cpu_us_per_request", to(ONE_DATABASE, SHARDED)),
         ),
     ),
 )

@@ -105,30 +105,40 @@ class Server:
     def log_tail(self, lines: int = 30) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
+    def processes(self) -> list[psutil.Process]:
+        """The server's process and, under WORKERS, its workers."""
+        process = psutil.Process(self.pid)
+        return [process, *process.children(recursive=True)]
+
     def reset_peak_rss(self) -> bool:
-        """Resets the kernel's peak RSS of the process (Linux: clear_refs 5); False if it cannot."""
+        """Resets the kernel's peak RSS of each process (Linux: clear_refs 5); False if it cannot."""
         try:
-            Path(f"/proc/{self.pid}/clear_refs").write_text("5")
+            for process in self.processes():
+                Path(f"/proc/{process.pid}/clear_refs").write_text("5")
         except OSError:
             return False
         return True
 
     def peak_rss(self) -> int:
-        """The process's peak resident set, in bytes (VmHWM)."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-        return int(psutil.Process(self.pid).memory_info().rss)
+        """The peak resident set of its processes, added up, in bytes (VmHWM)."""
+        return sum(_peak_rss(process) for process in self.processes())
 
     def cpu_seconds(self) -> float:
-        times = psutil.Process(self.pid).cpu_times()
-        return float(times.user + times.system)
+        """User and system time of its processes, added up."""
+        return sum(float(times.user + times.system) for times in (p.cpu_times() for p in self.processes()))
+
+
+def _peak_rss(process: psutil.Process) -> int:
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return int(process.memory_info().rss)
 
 
 def clean_environment() -> dict[str, str]:
     """This process's environment without anything the service would read as its settings."""
     prefixes = (
         *("DB_", "DATABASES", "SHARDS", "TENANT", "HOST", "PORT"),
-        *("LOG_LEVEL", "HEALTH_TIMEOUT", "RETRY_AFTER", "BENCH_"),
+        *("LOG_LEVEL", "HEALTH_TIMEOUT", "RETRY_AFTER", "BENCH_", "WORKERS"),
     )
     return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}

@@ -11,6 +11,7 @@ from settings.composites import NameList, TenantSource, composite_problems, key_
 from settings.database import DatabaseConfig, DatabaseType
 from settings.origins import origin
 from settings.secrets import ApiKey, SecretFile, parse_api_keys
+from settings.workers import WorkerCount
 
 PRIMARY = "default"
 _ORIGIN = re.compile(
@@ -74,6 +75,8 @@ class Settings(BaseSettings):
 
     HOST: str = "127.0.0.1"
     PORT: int = Field(default=8000, ge=0, le=65535)
+    # Processes serving HOST:PORT (python -m app), each with its own pools: README "Scaling out".
+    WORKERS: WorkerCount = 1
     LOG_LEVEL: str = "INFO"
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
     RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
@@ -101,6 +104,7 @@ class Settings(BaseSettings):
 
     _primary: DatabaseConfig = PrivateAttr()
     _api_keys: tuple[ApiKey, ...] = PrivateAttr(default=())
+    _in_worker: bool = PrivateAttr(default=False)
 
     @model_validator(mode="after")
     def _databases_are_complete(self) -> Self:
@@ -162,9 +166,23 @@ class Settings(BaseSettings):
         fields = {name: getattr(self, _primary_variable(name)) for name in DatabaseConfig.model_fields}
         return {name: value for name, value in fields.items() if value is not None}
 
+    @property
+    def in_worker(self) -> bool:
+        """Whether these are the settings of one of several worker processes."""
+        return self._in_worker
+
+    def for_worker(self) -> Settings:
+        """These settings in one of WORKERS processes: the launcher brought every schema
+        to head once before starting them, so no worker migrates (two at once would race)."""
+        copy = self.model_copy()
+        copy._in_worker = True
+        return copy
+
     def database_configs(self) -> dict[str, DatabaseConfig]:
         """Every configured database by name, the primary first as "default"."""
         configs = {PRIMARY: self.primary, **self.DATABASES}
+        if self._in_worker:
+            return {name: _never_migrated(config) for name, config in configs.items()}
         if self.AUTO_MIGRATE is None:
             return configs
         return {
@@ -176,7 +194,8 @@ class Settings(BaseSettings):
 
     def demo_config(self, name: str) -> DatabaseConfig:
         """The SQLite database SQLITE_DEMO gives the unconfigured name `name`."""
-        return DatabaseConfig(DB_TYPE="sqlite", DB_NAME=f"data/{name.removesuffix('_db')}.db")
+        config = DatabaseConfig(DB_TYPE="sqlite", DB_NAME=f"data/{name.removesuffix('_db')}.db")
+        return _never_migrated(config) if self._in_worker else config
 
     def configured_by(self, name: str) -> str:
         """Where the configuration of the database `name` came from, for a person to read."""
@@ -198,6 +217,10 @@ class Settings(BaseSettings):
     def secrets(self) -> set[str]:
         keys = {key.secret.get_secret_value() for key in self.api_keys}
         return keys.union(*(config.secrets() for config in self.database_configs().values()))
+
+
+def _never_migrated(config: DatabaseConfig) -> DatabaseConfig:
+    return config.model_copy(update={"AUTO_MIGRATE": False})
 
 
 def _primary_variable(field: str) -> str:

@@ -199,8 +199,10 @@ async def _busy(scope: Any, receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def server_config(app: Any, settings: Settings) -> uvicorn.Config:
-    """uvicorn's configuration for the service, every limit from `settings`."""
+def server_config(app: Any, settings: Settings, **options: Any) -> uvicorn.Config:
+    """uvicorn's configuration for the service, every limit from `settings`; `options`
+    are uvicorn's own (workers=, factory=). Every worker gets this configuration, the
+    limits of `http_limits` included."""
     config = uvicorn.Config(
         app,
         host=settings.HOST,
@@ -213,6 +215,7 @@ def server_config(app: Any, settings: Settings) -> uvicorn.Config:
         forwarded_allow_ips=list(settings.FORWARDED_ALLOW_IPS),
         limit_concurrency=settings.HTTP_MAX_CONNECTIONS,
         timeout_keep_alive=settings.HTTP_KEEP_ALIVE_TIMEOUT,
+        **options,
     )
     config.http_limits = HttpLimits.of(settings)  # type: ignore[attr-defined]
     return config

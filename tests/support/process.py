@@ -22,6 +22,7 @@ SERVICE_VARIABLES = (
     "FORWARDED_ALLOW_IPS",
     "CORS_",
     "TENANT",
+    "WORKERS",
 )
 
 
