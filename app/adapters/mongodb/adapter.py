@@ -5,6 +5,7 @@ import itertools
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -32,6 +33,8 @@ from settings.urls import mask_url
 
 _RETRIES = 100  # a write conflict is retried this often; QUERY_TIMEOUT bounds it too
 _TRANSIENT = "TransientTransactionError"
+# Inside `atomically`, which runs the work again on a transient error: one is left for it.
+_retrying: ContextVar[bool] = ContextVar("mongodb_retrying", default=False)
 T = TypeVar("T")
 
 
@@ -143,6 +146,13 @@ class MongoAdapter(StoreAdapter):
             yield session
 
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        retrying = _retrying.set(True)
+        try:
+            return await self._retried(work)
+        finally:
+            _retrying.reset(retrying)
+
+    async def _retried(self, work: Callable[[], Awaitable[T]]) -> T:
         # MongoDB aborts the later of two transactions that write one document, and
         # labels the error for a retry; the work is run again, as with_transaction does.
         for attempt in itertools.count():
@@ -238,8 +248,8 @@ class MongoAdapter(StoreAdapter):
         # the models should have refused it.
         if isinstance(error, InvalidDocument | OverflowError):
             return Invalid(f"database {self.name!r} refused a value of the request")
-        if isinstance(error, PyMongoError) and error.has_error_label(_TRANSIENT):
-            return error  # `atomically` runs the work again
+        if isinstance(error, PyMongoError) and error.has_error_label(_TRANSIENT) and _retrying.get():
+            return error  # `atomically` runs the work again; elsewhere it is the database failing
         return super()._translate(error, resource)
 
 
