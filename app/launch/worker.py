@@ -6,7 +6,6 @@ from __future__ import annotations
 from dependency_injector import providers
 from fastapi import FastAPI
 
-from app.heap import freeze_startup_heap
 from app.logs import configure_logging
 from app.main import create_app
 from containers import Container
@@ -19,6 +18,4 @@ WORKER_APP = f"{__name__}:worker_app"
 def worker_app() -> FastAPI:
     settings = Settings().for_worker()
     configure_logging(settings.LOG_LEVEL, settings.secrets(), with_pid=True)
-    app = create_app(Container(settings=providers.Object(settings)))
-    freeze_startup_heap()
-    return app
+    return create_app(Container(settings=providers.Object(settings)))
