@@ -11,6 +11,7 @@ from app.controllers.events import EventController
 from app.controllers.expansion import Expander
 from app.controllers.health import HealthController
 from app.controllers.products import ProductController
+from app.controllers.readiness import ReadinessController
 from app.controllers.users import UserController
 from app.models.resource import Resource
 from containers.named import adapters_by_name, named_databases
@@ -78,6 +79,7 @@ class Container(containers.DeclarativeContainer):
             "app.api.expansion",
             "app.api.dependencies.db",
             "app.api.routes.health",
+            "app.api.routes.probes",
             "app.controllers.base",
         ],
         auto_wire=False,  # create_app() wires the container it serves
@@ -98,6 +100,11 @@ class Container(containers.DeclarativeContainer):
 
     health = providers.Factory(
         HealthController,
+        adapters=providers.Callable(adapters_by_name, databases.provider),
+        settings=settings,
+    )
+    readiness = providers.Factory(
+        ReadinessController,
         adapters=providers.Callable(adapters_by_name, databases.provider),
         settings=settings,
     )

@@ -1,6 +1,6 @@
 """docker-compose.yml as a user will run it: a valid file, every variable the service reads
-in it one the settings know (a misspelt one would be ignored in silence), and a start
-order in which each step waits for what it needs."""
+in it one the settings know (a misspelt one would be ignored in silence), a start order in
+which each step waits for what it needs, and the app scaled behind HAProxy's `lb`."""
 
 from __future__ import annotations
 
@@ -12,23 +12,13 @@ from typing import Any
 import pytest
 import yaml
 
-from settings import DatabaseConfig, Settings
-from tests.support.environment import load
+from tests.support.balancer import COMPOSE_UPSTREAMS, CONFIG, HAPROXY
+from tests.support.environment import known, load
 
 ROOT = Path(__file__).parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 DATABASES = ("postgres", "mongodb", "mysql", "sqlserver")
-
-
-def known(variable: str) -> bool:
-    """Whether the settings read `variable` (case-sensitively, as they do)."""
-    if variable in Settings.model_fields:
-        return True
-    parts = variable.split("__")
-    if parts[0] == "DATABASES" and len(parts) == 3:
-        return parts[2] in DatabaseConfig.model_fields
-    return parts[0] in ("SHARDS", "TENANTS") and len(parts) == 2
 
 
 def test_compose_validates() -> None:
@@ -66,3 +56,31 @@ def test_migrate_waits_for_healthy_databases_and_the_app_for_migrate() -> None:
         "condition": "service_completed_successfully"
     }
     assert SERVICES["app"]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
+
+
+def test_the_app_scales_behind_the_balancer_the_load_balancer_test_runs() -> None:
+    app, lb = SERVICES["app"], SERVICES["lb"]
+    assert "ports" not in app  # `--scale app=3` would have three replicas claim one host port
+    assert app["expose"] == ["8000"]
+    assert int(app["environment"]["WORKERS"]) >= 2
+    assert "/health/ready" in " ".join(app["healthcheck"]["test"])
+    # The very file tests/test_load_balancer.py runs, its upstreams the app's replicas.
+    volumes = dict(volume.rsplit(":", 2)[:2] for volume in lb["volumes"])
+    assert volumes == {"./docker/haproxy.cfg": "/usr/local/etc/haproxy/haproxy.cfg"}
+    assert (ROOT / "docker/haproxy.cfg").resolve() == CONFIG.resolve()
+    assert " app:8000 " in COMPOSE_UPSTREAMS
+    assert "option httpchk GET /health/ready" in CONFIG.read_text()
+    assert lb["environment"] == {"LB_BIND": ":8000"}
+    assert lb["ports"] == ["8000:8000"]
+    assert lb["depends_on"] == {"app": {"condition": "service_healthy"}}
+
+
+def test_the_balancer_accepts_its_configuration_as_compose_runs_it() -> None:
+    if HAPROXY is None:
+        pytest.skip("needs Debian's haproxy (apt-get install haproxy) to check docker/haproxy.cfg")
+    bind = SERVICES["lb"]["environment"]["LB_BIND"]
+    done = subprocess.run(
+        [HAPROXY, "-c", "-f", str(CONFIG)],
+        env={"LB_BIND": bind}, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,6 +1,6 @@
 """Optional API keys: with API_KEYS set, every request presents one, but for the public
-paths: /health (overall status only, the detail needs a key) and the docs page (its
-OpenAPI document and every call it makes need a key).
+paths: /health (overall status only, the detail needs a key), its probes /health/live and
+/health/ready, and the docs page (its OpenAPI document and every call it makes need a key).
 
 A pure ASGI middleware rather than a route dependency, so that nothing is served
 without a key: not the OpenAPI document, not a 404 that would tell which paths exist.
@@ -19,7 +19,9 @@ from app.api.openapi import problem_response
 from app.api.problems import problem
 from settings.secrets import ApiKey
 
-PUBLIC_PATHS = frozenset({"/health"})
+# The probes (/health/live, /health/ready) too: an orchestrator's probe sends no key, and
+# they answer a status word only.
+PUBLIC_PATHS = frozenset({"/health", "/health/live", "/health/ready"})
 # The scope key that says whether a request to a public path presented a valid key
 # (absent when keys are off): what a public route may show depends on it.
 AUTHENTICATED = "multidb.authenticated"

@@ -16,8 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic_core import SchemaSerializer
+from pydantic_core import PydanticSerializationError, SchemaSerializer
 from starlette.responses import Response
+
+from app.models.json_values import STORED_JSON, readable_json
 
 Row = Mapping[str, Any]
 
@@ -47,18 +49,42 @@ class Encoder:
             }
         )
         self._names = tuple(model.model_fields)
+        self._stored = tuple(
+            name for name, info in model.model_fields.items() if STORED_JSON in info.metadata
+        )
         self._nested = {
             name: Encoder(nested) for name, nested in _nested_models(model).items() if nested is not model
         }
 
     def one(self, row: Row) -> bytes:
-        body: bytes = self._one.to_json(self.ordered(row))
+        ordered = self.ordered(row)
+        try:
+            body: bytes = self._one.to_json(ordered)
+        except PydanticSerializationError:  # stored JSON it cannot write: see `readable`
+            body = self._one.to_json(self.readable(ordered))
         return body
 
     def page(self, rows: Sequence[Row], total: int, limit: int, offset: int) -> bytes:
         items = [self.ordered(row) for row in rows]
-        body: bytes = self._page.to_json({"items": items, "total": total, "limit": limit, "offset": offset})
+        try:
+            body: bytes = self._page.to_json(
+                {"items": items, "total": total, "limit": limit, "offset": offset}
+            )
+        except PydanticSerializationError:
+            items = [self.readable(item) for item in items]
+            body = self._page.to_json({"items": items, "total": total, "limit": limit, "offset": offset})
         return body
+
+    def readable(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`row` with its stored JSON made writable (app/models/json_values.py): a value
+        another tool stored can hold what the serializer fails on, and a read never fails
+        on what a database holds. Only then, so that every other read stays in the
+        serializer's compiled code."""
+        fixed = {**row, **{name: readable_json(row[name]) for name in self._stored if name in row}}
+        for name, nested in self._nested.items():
+            if fixed.get(name) is not None:
+                fixed[name] = nested.readable(fixed[name])
+        return fixed
 
     def ordered(self, row: Row) -> dict[str, Any]:
         """The row's fields of the model, in the model's order (the serializer keeps the

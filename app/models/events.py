@@ -7,16 +7,17 @@ from sqlalchemy import Column
 
 from app.models import columns as sql
 from app.models.base import RECORD_EXAMPLE, Record, Writable, example
+from app.models.json_values import JsonObject, StoredJsonObject
 from app.models.resource import Relation, Resource
 from app.models.table import resource_table
-from app.models.types import Properties, StoredProperties, Timestamp, now
+from app.models.types import Timestamp, now
 
 
 class EventBase(Writable):
     type: str = Field(min_length=1, max_length=64)
     user_id: UUID | None = None
     product_id: UUID | None = None
-    properties: Properties = Field(default_factory=dict)
+    properties: JsonObject = Field(default_factory=dict)
     occurred_at: Timestamp = Field(default_factory=now)
 
 
@@ -37,7 +38,7 @@ class Event(EventBase, Record):
     model_config = example({**RECORD_EXAMPLE, **EVENT_EXAMPLE})
     # Read back as stored: a row written by another tool, or before a rule, never fails a
     # read (nor a list page that holds it).
-    properties: StoredProperties = Field(default_factory=dict)
+    properties: StoredJsonObject = Field(default_factory=dict)
 
 
 events_table = resource_table(

@@ -1,22 +1,17 @@
 from __future__ import annotations
 
-import json
 import math
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field
+from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, PlainSerializer, WithJsonSchema
 
 CENT = Decimal("0.01")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # The oldest year every backend stores (MySQL's DATETIME starts at 1000).
 MIN_YEAR = 1000
-# An event's `properties`: deep enough for real analytics payloads, shallow and small
-# enough that no backend's JSON nesting limit or row size is ever reached.
-PROPERTIES_MAX_DEPTH = 8
-PROPERTIES_MAX_BYTES = 16_384
 
 
 def utc_ms(value: datetime) -> datetime:
@@ -28,6 +23,15 @@ def utc_ms(value: datetime) -> datetime:
     if value.year < MIN_YEAR:
         raise ValueError("the time is outside the years 1000 to 9999 in UTC")
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def iso_ms(value: datetime) -> str:
+    """ISO 8601 in UTC with exactly three decimals, as the contract keeps times
+    ("2026-11-30T09:15:27.000Z", not "...27Z" nor "...27.000000Z"): of one width, so
+    that the text sorts as the time does."""
+    if value.tzinfo is not UTC:  # what the adapters read is UTC already
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" is "Z"
 
 
 def now() -> datetime:
@@ -64,59 +68,6 @@ def storable(value: Any) -> Any:
     return value
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether containers nest more than `limit` levels. Iterative, and it stops at the
-    limit: the JSON parser accepts hundreds of levels, more than recursion here could."""
-    stack = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            if level > limit:
-                return True
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return False
-
-
-def _field_names(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [*value, *(name for item in value.values() for name in _field_names(item))]
-    if isinstance(value, list):
-        return [name for item in value for name in _field_names(item)]
-    return []
-
-
-def bounded_json(value: dict[str, Any]) -> dict[str, Any]:
-    """A free-form object every backend stores and queries alike: bounded in depth and
-    size, and with no key that MongoDB would read as an operator (`$...`) or a path
-    (`a.b`), so a key can never change what a query matches."""
-    if _deeper_than(value, PROPERTIES_MAX_DEPTH):
-        raise ValueError(f"nested deeper than {PROPERTIES_MAX_DEPTH} levels")
-    storable(value)
-    if len(json.dumps(value, ensure_ascii=False).encode()) > PROPERTIES_MAX_BYTES:
-        raise ValueError(f"larger than {PROPERTIES_MAX_BYTES} bytes as JSON")
-    for name in _field_names(value):
-        if name.startswith("$") or "." in name:
-            raise ValueError(f"keys cannot start with '$' or contain '.' (got {name[:40]!r})")
-    return value
-
-
-def faithful_json(value: dict[str, Any]) -> dict[str, Any]:
-    """A stored JSON object as faithfully as JSON allows, whatever wrote it: PostgreSQL's
-    jsonb keeps numbers as decimals and gives a large double back as an integer literal
-    (5.456916326819589e+138 as 139 digits), which is read here as the double it was. A
-    read never refuses what a database holds."""
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        pairs = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
-        for key, child in list(pairs):
-            if isinstance(child, int) and not isinstance(child, bool) and not INT64_MIN <= child <= INT64_MAX:
-                item[key] = float(child)
-            elif isinstance(child, dict | list):
-                stack.append(child)
-    return value
-
-
 def identifier(value: str) -> str:
     """Text that identifies a row (a unique field): Unicode NFC, so that one name has one
     spelling, and no invisible format character (zero-width, bidi controls), so that a
@@ -131,7 +82,12 @@ def identifier(value: str) -> str:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(utc_ms)]
+Timestamp = Annotated[
+    AwareDatetime,
+    AfterValidator(utc_ms),
+    PlainSerializer(iso_ms, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
 Identifier = AfterValidator(identifier)  # in the Annotated of every unique text field
 Email = Annotated[EmailStr, Field(max_length=320), Identifier, AfterValidator(str.lower)]
 Money = Annotated[
@@ -141,13 +97,3 @@ Money = Annotated[
     AfterValidator(lambda value: (value + 0).quantize(CENT)),
 ]
 Count = Annotated[int, Field(ge=0, le=INT64_MAX, strict=True)]  # true, 1.0 or "1" is not a count
-Properties = Annotated[
-    dict[str, Any],
-    AfterValidator(bounded_json),
-    Field(
-        description=f"A JSON object, at most {PROPERTIES_MAX_DEPTH} levels deep and "
-        f"{PROPERTIES_MAX_BYTES} bytes; keys cannot start with '$' or contain '.'."
-    ),
-]
-# What a read returns: any stored object, numbers beyond 64-bit integers as the doubles they are.
-StoredProperties = Annotated[dict[str, Any], AfterValidator(faithful_json)]

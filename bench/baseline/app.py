@@ -39,8 +39,8 @@ def now() -> datetime:
 
 
 def iso(stamp: datetime) -> str:
-    # As pydantic writes an aware UTC datetime: microseconds only when there are some, and "Z".
-    return stamp.replace(tzinfo=None).isoformat() + "Z"
+    # As the service writes a time: UTC, all three decimals, and "Z".
+    return stamp.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def product(row: Row) -> Row:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer
 
+from bench.baseline.app import iso
 from bench.baseline.models import ProductIn, ProductPatch
+
+# As the service writes a time: UTC, all three decimals, and "Z".
+Time = Annotated[datetime, PlainSerializer(lambda stamp: iso(stamp.astimezone(UTC)), return_type=str)]
 
 __all__ = ["ProductIn", "ProductPatch", "ProductRead", "utc_now"]
 
@@ -18,8 +23,8 @@ class ProductRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
-    created_at: datetime
-    updated_at: datetime
+    created_at: Time
+    updated_at: Time
     sku: str
     name: str
     price: Decimal

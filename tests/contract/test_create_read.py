@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import httpx
 
 from tests.contract.helpers import create, error_fields, problem, total
+from tests.support import served
+
+MILLISECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
 async def test_create_answers_201_with_location_and_the_stored_resource(client: httpx.AsyncClient) -> None:
@@ -118,6 +122,23 @@ async def test_timestamps_are_utc_to_the_millisecond(client: httpx.AsyncClient) 
     assert error_fields(
         await client.post("/events", json={"type": "t", "occurred_at": "2026-03-01T12:30:45"})
     ) == {"occurred_at"}
+
+
+async def test_every_timestamp_is_written_with_three_decimals(client: httpx.AsyncClient) -> None:
+    """Milliseconds, always all three, in UTC: a whole second is "...45.000Z", never
+    "...45Z" nor microseconds, so the text sorts as the time does."""
+    whole = await create(client, "/events", type="t", occurred_at="2026-03-01T12:30:45+02:00")
+    assert whole["occurred_at"] == "2026-03-01T10:30:45.000Z"
+    fine = await create(client, "/events", type="t", occurred_at="2026-03-01T12:30:45.000999-00:30")
+    assert fine["occurred_at"] == "2026-03-01T13:00:45.000Z"
+    for resource in served.resources():
+        made = await create(client, f"/{resource.name}", **served.body(resource, 1))
+        for answer in (made, (await client.get(f"/{resource.name}/{made['id']}")).json()):
+            stamps = {name: value for name, value in answer.items() if name.endswith("_at")}
+            assert {"created_at", "updated_at"} <= set(stamps)
+            assert all(MILLISECONDS.fullmatch(value) for value in stamps.values()), stamps
+        page = (await client.get(f"/{resource.name}")).json()["items"]
+        assert all(MILLISECONDS.fullmatch(item["created_at"]) for item in page), page
 
 
 async def test_event_properties_and_references_round_trip(client: httpx.AsyncClient) -> None:

@@ -9,12 +9,12 @@ from typing import Any
 import httpx
 import pytest
 
-from app.models.types import PROPERTIES_MAX_BYTES, PROPERTIES_MAX_DEPTH
+from app.models.json_values import JSON_MAX_BYTES, JSON_MAX_DEPTH
 from tests.contract.helpers import create, error_fields, problem, total
 from tests.support.service import container, serve, settings
 
 PRODUCT = {"sku": "p", "name": "P", "price": "1.00"}
-DEPTH, SIZE, INT64 = PROPERTIES_MAX_DEPTH, PROPERTIES_MAX_BYTES, 2**63
+DEPTH, SIZE, INT64 = JSON_MAX_DEPTH, JSON_MAX_BYTES, 2**63
 
 
 def nested(depth: int) -> dict[str, Any]:

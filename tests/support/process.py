@@ -37,8 +37,8 @@ class Service:
     """`python -m app` on a free port, run from `directory`. Its output goes to a file:
     a pipe that nobody reads until the end would block the service once full."""
 
-    def __init__(self, env: dict[str, str], directory: Path) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], directory: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = directory / "service.log"
         with self.log.open("wb") as output:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
@@ -154,3 +155,69 @@ async def product_stocks(
         return {document["_id"]: int(document["stock"]) for document in found}  # type: ignore[misc, call-overload]
     finally:
         client.close()
+
+
+class JsonText(str):
+    """A JSON column's value for `insert_as_another_tool`, as the text a tool writes."""
+
+
+async def insert_as_another_tool(config: DatabaseConfig, table: str, row: dict[str, object]) -> bool:
+    """Insert `row` through the database's own driver, as a tool other than the service
+    would, with none of the service's checks: JSON columns as JsonText (a document's
+    value on MongoDB), times naive UTC. False when the database itself refuses it."""
+    backend = server_of(config)
+    url = config.CONNECTION_STRING.get_secret_value() if config.CONNECTION_STRING else str(config.DB_NAME)
+    if backend == "mongodb":
+        client: MongoClient[dict[str, object]] = MongoClient(url, uuidRepresentation="standard")
+        try:  # past the collection's validator, as a document from before it was added
+            document = {"_id": row["id"], **{k: v for k, v in row.items() if k != "id"}}
+            client[str(config.DB_NAME)][table].insert_one(document, bypass_document_validation=True)
+        finally:
+            client.close()
+        return True
+    if backend == "postgres":
+        parsed = make_url(url)
+        connection = await asyncpg.connect(
+            host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
+        )
+        fields = ", ".join(f"{json.dumps(k)}: {_json_text(v)}" for k, v in row.items())
+        try:  # PostgreSQL turns each field into its column's type
+            await connection.execute(
+                f"INSERT INTO {table} ({', '.join(row)}) "
+                f"SELECT {', '.join(row)} FROM json_populate_record(NULL::{table}, $1::json)",
+                "{" + fields + "}",
+            )
+        except asyncpg.PostgresError:
+            return False
+        finally:
+            await connection.close()
+        return True
+    names, marks = ", ".join(row), ", ".join(["%s" if backend == "mysql" else "?"] * len(row))
+    values = [value.hex if isinstance(value, UUID) else value for value in row.values()]
+    if backend == "mysql":
+        parsed = make_url(url)
+        mysql = pymysql.connect(
+            host=parsed.host, port=parsed.port or 3306, user=parsed.username, database=parsed.database
+        )
+        try:
+            with mysql.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(row))})", values
+                )
+            mysql.commit()
+        except pymysql.MySQLError:
+            return False
+        finally:
+            mysql.close()
+        return True
+    assert backend == "sqlite", backend
+    with closing(sqlite3.connect(url)) as connection:
+        connection.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+        connection.commit()
+    return True
+
+
+def _json_text(value: object) -> str:
+    if isinstance(value, JsonText):
+        return str(value)
+    return json.dumps(value if isinstance(value, int | None) else str(value))

@@ -8,8 +8,10 @@ dialect name, so a kind that speaks postgresql+asyncpg has PostgreSQL's."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +97,28 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
 def _number(text: str) -> int | float:
     """An integer of JSON text as written: PostgreSQL's jsonb writes a large float such as
     3.4e+170 out in digits, and the models take no integer past 64 bits, so such an
-    integer was a float when it was stored."""
+    integer was a float when it was stored (one past the doubles stays as it is)."""
     number = int(text)
-    return number if INT64_MIN <= number <= INT64_MAX else float(text)
+    if INT64_MIN <= number <= INT64_MAX:
+        return number
+    as_float = float(text)
+    return as_float if math.isfinite(as_float) else number
 
 
-def load_json(text: str) -> Any:
-    return json.loads(text, parse_int=_number)
+def _float(text: str) -> float | int:
+    """A number with a fraction or an exponent; past the doubles (1e400, stored by another
+    tool), the integer it is rather than infinity."""
+    number = float(text)
+    return number if math.isfinite(number) else int(Decimal(text))
+
+
+def load_json(text: Any) -> Any:
+    """A JSON column's value. What is not JSON text (another tool wrote it: SQLite and
+    SQL Server do not check) is returned as it is, so that the row is still read."""
+    try:
+        return json.loads(text, parse_int=_number, parse_float=_float)
+    except (ValueError, TypeError, RecursionError):
+        return text
 
 
 def ensure_sqlite_directory(url: URL) -> None:

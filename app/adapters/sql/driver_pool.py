@@ -50,8 +50,12 @@ class DriverPool(SQLAdapter):
 
     async def connect(self) -> None:
         url = url_for(self.config)
-        connect_args = engine_options(self.config)["connect_args"]
-        self._engine = create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
+        options = engine_options(self.config)
+        connect_args = options["connect_args"]
+        # The dialect only builds statements and reads values here; JSON is read as on every path.
+        self._engine = create_async_engine(
+            url, poolclass=NullPool, connect_args=connect_args, json_deserializer=options["json_deserializer"]
+        )
         self._autocommit = self._engine
         self._statements: dict[str, TableStatements] = {}
         self._texts: dict[str, Statement] = {}

@@ -3,13 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.api.crud import create_standard_routes
-from app.api.routes import health
+from app.api.routes import health, probes
 from containers import Container
 from containers.databases import bindings, served
 
 
 def routers(container: Container) -> list[APIRouter]:
-    """/health, and the CRUD routes of each resource that a controller provider of
+    """/health and its probes, and the CRUD routes of each resource that a controller provider of
     `container` serves: a new resource is served by its provider line alone."""
     resources = dict(served(container))
     by_name = {resource.name: resource for resource in resources}
@@ -24,4 +24,4 @@ def routers(container: Container) -> list[APIRouter]:
         )
         for resource, provider in resources.items()
     ]
-    return [health.router, *crud]
+    return [health.router, probes.router, *crud]
