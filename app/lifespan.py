@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
@@ -13,6 +12,7 @@ from app.adapters.interface import Store
 from app.connection_budget import log_connection_budget
 from app.errors import Unavailable
 from app.routing_table import routing_table
+from app.schema_watch import watch_schemas
 from containers import Container
 from containers.databases import Placement, placements, shared_resources, unserved_resources
 from containers.named import adapters_by_name
@@ -35,11 +35,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             logger.info(line)
         _log_shared(container)
         settings = container.settings()
+        groups = _by_identity(found)
         # Said once, by the launcher, for every worker: not again by each of them.
         budget = [] if settings.in_worker else [log_connection_budget(found, settings.WORKERS)]
-        await asyncio.gather(*(_check_schemas(group) for group in _by_identity(found)), *budget)
-        async with _sampling(container):
-            yield
+        await asyncio.gather(*(_check_schemas(group) for group in groups), *budget)
+        watch = asyncio.create_task(watch_schemas(groups, settings.SCHEMA_CHECK_INTERVAL))
+        try:
+            async with _sampling(container):
+                yield
+        finally:
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
     finally:
         for placement in found:
             await placement.adapter.disconnect()
@@ -65,7 +72,7 @@ async def _sampling(container: Container) -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with suppress(asyncio.CancelledError):
             await task
 
 

@@ -14,12 +14,13 @@ from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
 from app.api.http_metrics import HttpMetricsMiddleware, RouteTemplate, telemetry
 from app.api.methods import MethodsMiddleware
-from app.api.openapi import amend_openapi, document_body_limit
+from app.api.openapi import amend_openapi, document_body_limit, document_links
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.request_ids import install_request_ids
 from app.api.routes import routers
 from app.api.routes.metrics import metrics_public
 from app.api.routes.status import install_status
+from app.api.server import warn_without_limits
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
 from app.logs import configure_logging
@@ -66,7 +67,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     container.wire()  # after the routes exist: wiring binds the route functions it finds
     problem_json_openapi(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
-    amend_openapi(app, document_body_limit)
+    amend_openapi(app, document_body_limit, document_links)
     if settings.TENANT_SELECTED:  # inside the API key check, which tells the key's tenant
         app.add_middleware(TenantMiddleware, source=settings.TENANT_FROM, header=settings.TENANT_HEADER)
         selected = [
@@ -102,5 +103,12 @@ def __getattr__(name: str) -> Any:
     # `app.main:app` is built on first use, not on import, so that importing
     # create_app does not read the environment or wire a container.
     if name == "app":
-        return _default_app()
+        return _served_by_another_command()
     raise AttributeError(name)
+
+
+@cache
+def _served_by_another_command() -> FastAPI:
+    app = _default_app()
+    warn_without_limits(sys.argv)
+    return app

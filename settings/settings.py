@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: Literal["text", "json"] = "text"  # json: one JSON object a line (README "Operating it")
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
+    # How often each database's schema is checked again while the service runs: a table
+    # or collection dropped under it is then schema_behind (503 with the command to run).
+    SCHEMA_CHECK_INTERVAL: float = Field(default=30.0, gt=0)
     RETRY_AFTER_SECONDS: int = Field(default=5, ge=1)
     MAX_BODY_BYTES: int = Field(default=1_048_576, ge=0)  # larger request bodies answer 413
 

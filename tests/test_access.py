@@ -56,7 +56,7 @@ async def test_without_a_valid_key_everything_but_health_is_401(client: httpx.As
             ("POST", "/products"),
             ("DELETE", f"/products/{product['id']}"),
             ("GET", "/openapi.json"),
-            ("GET", "/redoc"),  # /docs is public: its page asks for a key (test_http_semantics)
+            # /docs and /redoc are public: their pages ask for a key (test_http_semantics)
             ("GET", "/no-such-path"),
         ]:
             unauthorized(await client.request(method, path, headers=headers, json=PRODUCT))

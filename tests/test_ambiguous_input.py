@@ -56,6 +56,13 @@ async def test_types_are_strict(client: httpx.AsyncClient, stock: str) -> None:
     assert (await client.get("/products")).json()["total"] == 0
 
 
+@pytest.mark.parametrize("occurred_at", ["0", "1764494126", "1.7e9", '"1764494126"'])
+async def test_a_time_is_text_not_a_number(client: httpx.AsyncClient, occurred_at: str) -> None:
+    body = b'{"type": "t", "occurred_at": ' + occurred_at.encode() + b"}"
+    assert "occurred_at" in field_errors(await client.post("/events", content=body, headers=JSON))
+    assert (await client.get("/events")).json()["total"] == 0
+
+
 @pytest.mark.parametrize(
     "content_type",
     [None, "text/plain", "application/evil+json", "application/x-www-form-urlencoded", "application/jsonx"],
@@ -136,3 +143,43 @@ def test_every_unique_text_field_is_an_identifier_without_being_declared_one() -
     for model in (codes.create, codes.patch):
         with pytest.raises(ValidationError, match="invisible"):
             model.model_validate({"code": "a\u200bb"})
+
+
+SINCE = {"If-Unmodified-Since": "Mon, 30 Nov 2026 07:00:00 GMT"}
+BAD_ID = "/products/not-an-id"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "body", "status", "says"),
+    [
+        # The body comes first: FastAPI's own parse, then the strict JSON check.
+        ("PATCH", BAD_ID, {**JSON, **SINCE}, b"{not json", 422, "JSON decode error"),
+        ("PATCH", BAD_ID, {"Content-Type": "application/merge-patch+json", **SINCE}, b"{", 422, "JSON"),
+        ("PATCH", BAD_ID, {"Content-Type": "text/plain", **SINCE}, b"{}", 415, "Content-Type"),
+        ("PUT", BAD_ID, {**JSON, **SINCE}, b'{"sku": "a", "sku": "b"}', 422, "more than once"),
+        ("POST", "/products", {"Content-Type": "application/merge-patch+json"}, b"{}", 415, "Content-Type"),
+        # Then If-Unmodified-Since, before the id or the body's fields are validated.
+        ("PATCH", BAD_ID, {**JSON, **SINCE}, b"{}", 400, "If-Unmodified-Since"),
+        ("PUT", BAD_ID, {**SINCE}, b"", 400, "If-Unmodified-Since"),
+        ("DELETE", BAD_ID, SINCE, b"", 400, "If-Unmodified-Since"),
+        ("GET", BAD_ID, SINCE, b"", 400, "If-Unmodified-Since"),
+        # A query parameter given twice comes before If-Unmodified-Since.
+        ("GET", f"{BAD_ID}?x=1&x=2", SINCE, b"", 422, "more than once"),
+        # With none of these, the id and the body are validated.
+        ("PATCH", BAD_ID, JSON, b"{}", 422, "invalid"),
+        ("PUT", BAD_ID, {}, b"", 422, "invalid"),
+    ],
+)
+async def test_refusals_come_in_one_order(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    says: str,
+) -> None:
+    answer = await client.request(method, path, headers=headers, content=body)
+
+    found = problem(answer, status)
+    assert says in found["detail"] + str(found.get("errors", "")), found

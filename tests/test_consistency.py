@@ -80,3 +80,28 @@ async def test_a_database_without_replicas_or_sessions_sends_no_token(tmp_path: 
 
     assert created.status_code == 201
     assert TOKEN not in created.headers
+
+
+async def test_each_mongodb_write_without_a_unit_of_work_moves_the_token_on(mongodb_url: str) -> None:
+    users_db = {
+        "DB_TYPE": "mongodb",
+        "CONNECTION_STRING": mongodb_url,
+        "DB_NAME": "multidb_consistency_writes",
+    }
+    async with serve(container(settings(DB_TYPE="memory", DATABASES={"users_db": users_db}))) as client:
+        created = await client.post("/users", json={"email": "writes@example.com", "name": "W"})
+        id = created.json()["id"]
+        patched = await client.patch(f"/users/{id}", json={"name": "V"})
+        deleted = await client.delete(f"/users/{id}")
+        refused = await client.patch(f"/users/{id}", json={"name": "U"})
+
+    positions = [_cluster_time(answer.headers[TOKEN]) for answer in (created, patched, deleted)]
+    assert [created.status_code, patched.status_code, deleted.status_code] == [201, 200, 204]
+    assert positions[0] < positions[1] < positions[2], positions
+    assert refused.status_code == 404  # a write that changed nothing names no new position
+    assert _cluster_time(refused.headers.get(TOKEN) or deleted.headers[TOKEN]) == positions[-1]
+
+
+def _cluster_time(token: str) -> tuple[int, int]:
+    seconds, increment = decode(token)["users_db"].split(".")
+    return int(seconds), int(increment)

@@ -5,14 +5,19 @@ and every answer matches the documented status codes, content types, headers and
 schemas. The budget is FUZZ_MAX_EXAMPLES examples per operation (default below);
 generation is derandomized, so CI runs the same cases every time.
 
+Then schemathesis's own run, with all its phases, the stateful one included: it chains
+a create to the reads, writes and delete of the row it made through the document's links.
+
 Not covered by the fuzzer (see the explicit cases in tests/contract/test_hostile_input.py
 and tests/test_access.py): bodies over MAX_BODY_BYTES, requests without or with a
-read-only key, and state across requests (a created id read back).
+read-only key.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -42,6 +47,9 @@ from tests.support import service as built
 from tests.support.process import Service, service_environment
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
+# schemathesis's own run, all phases: its time budget per backend, and its seed.
+PHASES_SECONDS = int(os.environ.get("FUZZ_PHASES_SECONDS", "20"))
+PHASES_SEED = int(os.environ.get("FUZZ_SEED", "2026"))
 BACKENDS = ("sqlite", "postgres", "mysql", "mongodb")
 NAMES = served.databases()
 KEY = "fuzz-key-Zq9xW-0123456789"
@@ -162,6 +170,36 @@ def test_no_5xx_and_every_answer_as_documented(
         case.validate_response(response, checks=CHECKS, headers=fuzzed.auth)
 
     fuzz()
+
+
+def test_every_phase_of_schemathesis_finds_no_5xx_and_no_violation(
+    fuzzed: Fuzzed, tmp_path: Path, figure: Callable[[str], None]
+) -> None:
+    """schemathesis's own run, with its default phases: the document's examples, its
+    coverage of each schema's edges, fuzzing, and the stateful phase, which follows the
+    document's links from each create to the reads, writes and delete of the row it made
+    (and checks that a created row can be read and a deleted one is gone). Every check,
+    but `positive_data_acceptance`: the service refuses, with 422 or 412, some values
+    that JSON Schema cannot describe (a field named twice in `sort`, an If-Match of
+    another version, an email domain reserved for tests), and that is no violation."""
+    argv = [
+        str(Path(sys.executable).with_name("schemathesis")), "run", f"{fuzzed.base_url}/openapi.json",
+        "--header", f"Authorization: Bearer {KEY}", "--seed", str(PHASES_SEED),
+        "--max-time", str(PHASES_SECONDS), "--workers", "1", "--request-timeout", "30",
+        "--checks", "all", "--exclude-checks", "positive_data_acceptance",
+        "--generation-database", "none", "--generation-with-security-parameters", "false",
+    ]  # fmt: skip
+    # Run elsewhere than the checkout: schemathesis keeps a cache in its working directory.
+    done = subprocess.run(
+        argv, cwd=tmp_path, capture_output=True, text=True, timeout=PHASES_SECONDS * 6, check=False
+    )
+    said = done.stdout[-6000:]
+    assert done.returncode == 0, said
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert f"✅ {phase}" in done.stdout, said
+    summary = next(line for line in done.stdout.splitlines() if " generated, " in line).strip()
+    assert KEY not in done.stdout
+    figure(f"{fuzzed.backend}: schemathesis, every phase (seed {PHASES_SEED}, {PHASES_SECONDS} s): {summary}")
 
 
 def test_no_answer_or_log_line_of_the_fuzzing_shows_a_secret(

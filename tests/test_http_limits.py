@@ -88,9 +88,13 @@ async def test_headers_that_never_end_are_cut_off_without_growing_memory(tmp_pat
 
         many = "".join(f"X-H{i}: v\r\n" for i in range(101)).encode()
         reader, writer = await connect(running.port)
-        writer.write(b"GET /health HTTP/1.1\r\nHost: a\r\n" + many + b"\r\n")
+        secret = b"Authorization: Bearer not-to-be-logged-7f3a\r\n"
+        writer.write(
+            b"GET /health?key=not-to-be-logged-7f3a HTTP/1.1\r\nHost: a\r\n" + secret + many + b"\r\n"
+        )
         too_many = await answer_and_close(reader)
         writer.close()
+    log = running.log.read_text()
 
     grown_mb = (after - before) / 1024
     sent_mb = [round(sent / 1_048_576, 1) for sent, _ in results]
@@ -111,6 +115,11 @@ async def test_headers_that_never_end_are_cut_off_without_growing_memory(tmp_pat
         rb"\r\nx-request-id: ([0-9a-f-]{36})\r\n", head
     )  # refused before the app: one all the same
     assert json.loads(body)["request_id"] == request_id.decode()
+    # Logged like every other answer, one line each, with no header or query in it.
+    refused_line = '- "- /health" 431 (the request has more than 100 header lines)'
+    assert f"{refused_line} request_id={request_id.decode()}" in log, log[-3000:]
+    assert log.count(" 431 (the request's head is over 32768 bytes)") == 10, log[-3000:]
+    assert "not-to-be-logged" not in log
 
 
 async def stalled(port: int, kind: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -171,6 +180,7 @@ async def test_stalled_connections_are_closed_within_the_timeouts_and_others_are
         for _, stalled_writer in connections:
             stalled_writer.close()
         writer.close()
+    log = running.log.read_text()
 
     statuses = [status_of(answer) for answer in answers]
     print(
@@ -184,6 +194,10 @@ async def test_stalled_connections_are_closed_within_the_timeouts_and_others_are
     assert status_of(slow_answer) == 408
     assert b"body did not arrive within 2.0 s" in slow_answer
     assert status_of(idle_answer) == 200  # answered, then closed once idle
+    assert log.count(" 408 (the request's head did not arrive within 2.0 s)") == 100, log[-3000:]
+    assert log.count('"POST /events" 408 (the request\'s body did not arrive within 2.0 s)') == 51, log[
+        -3000:
+    ]
 
 
 async def test_connections_over_the_limit_answer_503_and_others_once_they_close(tmp_path: Path) -> None:
@@ -247,3 +261,29 @@ async def test_a_malformed_setting_stops_the_start_with_one_line(
     assert output.startswith("multidb: invalid configuration:")
     assert variable in output
     assert "secret-pw" not in output
+
+
+async def test_uvicorn_on_the_command_line_has_the_limits_with_the_protocol_and_warns_without(
+    tmp_path: Path,
+) -> None:
+    env = service_environment(DB_TYPE="memory", HTTP_MAX_HEADERS="6")  # httpx's own send 5
+    head = b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n"
+    head += "".join(f"X-H{i}: v\r\n" for i in range(6)).encode() + b"\r\n"
+    for options, limited in (
+        (["--http", "app.api.server:LimitedHttpToolsProtocol"], True),
+        ([], False),
+    ):
+        directory = tmp_path / ("limited" if limited else "plain")
+        directory.mkdir()
+        running = Service(env, directory, uvicorn=options)
+        try:
+            await running.wait_until_serving()
+            reader, writer = await connect(running.port)
+            writer.write(head)
+            answer = await answer_and_close(reader)
+            writer.close()
+        finally:
+            log = await running.stop()
+        assert status_of(answer) == (431 if limited else 200), (options, answer)
+        warned = "the HTTP limits (HTTP_MAX_HEADER_BYTES, HTTP_HEADER_TIMEOUT" in log
+        assert warned is not limited, log

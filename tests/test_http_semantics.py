@@ -127,3 +127,17 @@ async def test_the_docs_page_loads_without_a_key_and_asks_for_one(client: httpx.
     assert KEY not in page.text
     problem(await client.get("/openapi.json"), 401)
     assert (await client.get("/openapi.json", headers=AUTH)).status_code == 200
+
+
+async def test_the_redoc_page_loads_without_a_key_and_fetches_the_document_with_one(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/redoc")
+    assert page.status_code == 200
+    assert 'data-ask-key="true"' in page.text
+    assert "spec-url" not in page.text  # ReDoc's own fetch could not carry the key
+    for asset in ("redoc-init.js", "redoc.standalone.js"):
+        assert (await client.get(f"/docs-assets/{asset}")).status_code == 200
+    script = (await client.get("/docs-assets/redoc-init.js")).text
+    assert 'Authorization: "Bearer " + multidbKey()' in script
+    assert "Redoc.init(spec" in script

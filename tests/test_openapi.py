@@ -157,3 +157,11 @@ def test_every_model_and_every_problem_has_an_example_that_matches_its_schema(sc
                         assert "example" in content, (operation["operationId"], status)
                         check(content["example"], content["schema"])
                         assert content["example"]["status"] == int(status)
+
+
+@pytest.mark.parametrize("resource", [resource.name for resource in served.resources()])
+def test_a_create_links_to_the_operations_on_the_row_it_made(schema: dict[str, Any], resource: str) -> None:
+    links = schema["paths"][f"/{resource}"]["post"]["responses"]["201"]["links"]
+    by_id = schema["paths"][f"/{resource}/{{id}}"]
+    assert {link["operationId"] for link in links.values()} == {op["operationId"] for op in by_id.values()}
+    assert all(link["parameters"] == {"id": "$response.body#/id"} for link in links.values())

@@ -66,7 +66,28 @@ def cases(request: pytest.FixtureRequest, backend: str) -> dict[str, tuple[dict[
             {"DB_TYPE": backend, "CONNECTION_STRING": _with(url, port=1)},
             "connection refused",
         ),
+        **({"TLS refused": _tls_required(url)} if backend == "postgres" else {}),
     }
+
+
+def _tls_required(url: str) -> tuple[dict[str, Any], str]:
+    """A client that requires TLS, of a server that may not offer it (this machine's do not)."""
+    import asyncpg
+
+    async def offers_tls() -> bool:
+        parsed = make_url(url)
+        try:
+            connection = await asyncpg.connect(
+                host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
+                database=parsed.database, ssl="require", timeout=5,
+            )  # fmt: skip
+        except (ConnectionError, OSError):
+            return False
+        await connection.close()
+        return True
+
+    settings = {"DB_TYPE": "postgres", "CONNECTION_STRING": _with(url, query={"sslmode": "require"})}
+    return settings, "" if backends.run(offers_tls()) else "TLS failed"
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +193,9 @@ async def _drop_postgres_database(url: str, name: str) -> None:
         await admin.close()
 
 
-@pytest.mark.parametrize("command", ["upgrade", "downgrade base", "current", "check"])
+@pytest.mark.parametrize(
+    "command", ["upgrade", "downgrade base", "current", "check", "revision --autogenerate -m probe"]
+)
 @pytest.mark.parametrize("backend", ["postgres", "mysql"])
 def test_every_cli_command_fails_in_a_line_or_two(
     backend: str, command: str, request: pytest.FixtureRequest, tmp_path: Path
@@ -196,6 +219,28 @@ def test_every_cli_command_fails_in_a_line_or_two(
                              timeout=60, check=False)  # fmt: skip
     assert verbose.returncode == 1
     assert "Traceback" in verbose.stderr
+
+
+@pytest.mark.parametrize("backend", ["postgres", "mysql"])
+def test_shards_rebalance_fails_in_a_line_or_two(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    bad = _with(request.getfixturevalue(f"{backend}_url"), database="multidb_no_such_database")
+    env = service_environment(
+        DB_NAME=str(tmp_path / "primary.db"),
+        DATABASES__events_a__DB_TYPE=backend,
+        DATABASES__events_a__CONNECTION_STRING=bad,
+        DATABASES__events_b__DB_TYPE="memory",
+        SHARDS__analytics_db="events_a,events_b",
+    )
+    argv = [sys.executable, "-m", "app", "shards", "rebalance"]
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1, done.stderr
+    said = done.stderr.splitlines()
+    assert 1 <= len(said) <= 2, said
+    assert "Traceback" not in done.stderr
+    assert "events_a" in said[-1]
+    assert "database 'multidb_no_such_database' does not exist" in said[-1]
 
 
 def _after_routing_table(stderr: str) -> list[str]:

@@ -87,6 +87,8 @@ def reason(error: BaseException, host: str | None = None) -> str:
         return f"authentication failed for user '{match.group(1)}' (no such role)"
     if match := re.search(r"database \"([^\"]*)\" does not exist|unknown database '([^']*)'", text, re.I):
         return f"database '{match.group(1) or match.group(2)}' does not exist"
+    if "no database selected" in lowered:  # MySQL: the connection's database was dropped under it
+        return "its database was dropped"
     if (
         isinstance(cause, ConnectionRefusedError)
         or "connection refused" in lowered

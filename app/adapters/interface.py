@@ -57,7 +57,10 @@ class Page:
 
 class DatabaseAdapter(ABC):
     """One named database, as the controllers use it: each call bounded, its failures
-    turned into domain errors (NotFound, Conflict, Unavailable, ...)."""
+    turned into domain errors (NotFound, Conflict, Unavailable, ...). Each write (insert,
+    update, delete) is atomic on its own and done when it returns, its read-your-writes
+    position recorded, without a unit of work around it: a single statement needs no
+    BEGIN and COMMIT (bench/README.md)."""
 
     db_type: ClassVar[str]
     name: str
@@ -67,7 +70,7 @@ class DatabaseAdapter(ABC):
 
     @abstractmethod
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
-        """`work` as one write: in one unit of work where the database has them."""
+        """`work`, several calls, as one write: in one unit of work where the database has them."""
 
     @abstractmethod
     async def insert(self, resource: Resource, row: Row) -> Row: ...
@@ -141,9 +144,9 @@ class Store(Transactional):
     def schema(self) -> SchemaState: ...
 
     @abstractmethod
-    async def check_schema(self) -> SchemaState:
+    async def check_schema(self, again: bool = False) -> SchemaState:
         """Compare the schema with the head of each bound resource's migrations, and
-        upgrade it when AUTO_MIGRATE allows."""
+        upgrade it when AUTO_MIGRATE allows; `again`: even if it was found current."""
 
     def replica_health(self) -> Sequence[tuple[str, str, float | None]] | None:
         """Each read replica's name, status and lag in ms; None without replicas."""

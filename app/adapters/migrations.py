@@ -14,18 +14,25 @@ class SchemaStatus:
     current: dict[str, str | None]
     head: dict[str, str | None]
     unversioned: tuple[str, ...] = ()  # resources with no migration at all yet
+    # Resources whose table or collection is not in the database (dropped, or a database
+    # recreated empty), whatever the record of applied revisions says.
+    missing: tuple[str, ...] = ()
 
     @property
     def behind(self) -> bool:
-        return bool(self.unversioned) or any(self.current[name] != self.head[name] for name in self.head)
+        return bool(self.unversioned or self.missing) or any(
+            self.current[name] != self.head[name] for name in self.head
+        )
 
     def describe(self) -> str:
-        return ", ".join(
-            f"{name} has no migration yet: write one with `python -m app db revision --autogenerate`"
-            if name in self.unversioned
-            else f"{name} at {self.current[name] or 'base'}, head {self.head[name] or 'base'}"
-            for name in self.head
-        )
+        return ", ".join(self._describe(name) for name in self.head)
+
+    def _describe(self, name: str) -> str:
+        if name in self.unversioned:
+            return f"{name} has no migration yet: write one with `python -m app db revision --autogenerate`"
+        if name in self.missing and self.current[name]:
+            return f"{name}'s table or collection is missing (dropped?)"
+        return f"{name} at {self.current[name] or 'base'}, head {self.head[name] or 'base'}"
 
 
 class Migrations(ABC):

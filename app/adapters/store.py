@@ -40,6 +40,10 @@ class StoreAdapter(Store):
         self._schema: SchemaState = "unknown"
         self._schema_checked_at = 0.0
         self._schema_lock = asyncio.Lock()
+        self._schema_said = ""  # the last check's finding, logged when it changes
+        # Resources whose table or collection the last check (or a statement) found missing:
+        # their calls answer 503 without reaching the database.
+        self._missing: frozenset[str] = frozenset()
         self._unit_of_work: ContextVar[Any] = ContextVar(f"unit_of_work_{name}_{id(self)}", default=None)
         self.failure: str | None = None
 
@@ -95,9 +99,9 @@ class StoreAdapter(Store):
         async with self._bounded(resource):
             await self._delete(resource, id, if_version)
 
-    async def check_schema(self) -> SchemaState:
+    async def check_schema(self, again: bool = False) -> SchemaState:
         async with self._bounded():
-            return await self._check_schema()
+            return await self._check_schema(again)
 
     def _schema_check_due(self) -> bool:
         # A schema found behind is looked at again now and then, so that the service
@@ -106,9 +110,9 @@ class StoreAdapter(Store):
             return time.monotonic() - self._schema_checked_at > SCHEMA_RECHECK_SECONDS
         return self._schema == "unknown"
 
-    async def _check_schema(self) -> SchemaState:
+    async def _check_schema(self, again: bool = False) -> SchemaState:
         async with self._schema_lock:
-            if not self._schema_check_due():
+            if not (again or self._schema_check_due()):
                 return self._schema
             self._schema_checked_at = time.monotonic()
             status = await self.migrations.status(self.resources)
@@ -116,24 +120,43 @@ class StoreAdapter(Store):
                 await self.migrations.upgrade(self.resources)
                 logger.info("database %s: schema upgraded to head", self.name)
             elif status.behind:
-                logger.warning(
-                    "database %s: schema behind head (%s); run `python -m app db upgrade --database %s`",
-                    self.name,
-                    status.describe(),
-                    self.name,
-                )
-                self._schema = "behind"
+                said = status.describe()
+                if said != self._schema_said:
+                    logger.warning(
+                        "database %s: schema behind head (%s); run `%s`",
+                        self.name,
+                        said,
+                        self._upgrade_command,
+                    )
+                self._schema, self._schema_said, self._missing = "behind", said, frozenset(status.missing)
                 return self._schema
-            self._schema = "current"
+            if self._schema_said:
+                logger.info("database %s: schema at head again", self.name)
+            self._schema, self._schema_said, self._missing = "current", "", frozenset()
             return self._schema
+
+    @property
+    def _upgrade_command(self) -> str:
+        return f"python -m app db upgrade --database {self.name}"
+
+    async def _before(self, resource: Resource | None) -> None:
+        """Before a call on `resource`: the schema check when one is due, and 503 at once
+        for a resource whose table or collection is missing."""
+        if resource is None or not self.resources:
+            return
+        if self._schema_check_due():
+            await self._check_schema()
+        if resource.name in self._missing:
+            raise self._unavailable(
+                f"the table or collection of {resource.name} is missing; run `{self._upgrade_command}`"
+            )
 
     @asynccontextmanager
     async def _bounded(self, resource: Resource | None = None) -> AsyncIterator[None]:
         touched(self.name)
         try:
             async with asyncio.timeout(self.config.QUERY_TIMEOUT):
-                if resource is not None and self.resources and self._schema_check_due():
-                    await self._check_schema()
+                await self._before(resource)
                 yield
             self.failure = None
         except DomainError:
@@ -146,7 +169,7 @@ class StoreAdapter(Store):
         except Exception as error:
             if self._schema == "behind":  # the likely cause: a table or column not there yet
                 raise self._unavailable(
-                    f"its schema is behind head; run `python -m app db upgrade --database {self.name}`", error
+                    f"its schema is behind head; run `{self._upgrade_command}`", error
                 ) from error
             raise self._translate(error, resource) from error
 
@@ -176,8 +199,11 @@ class StoreAdapter(Store):
         if failures.from_driver(error):
             if failures.missing_table(error):  # dropped, or a database recreated empty
                 self._schema, self._schema_checked_at = "behind", time.monotonic()
-                command = f"python -m app db upgrade --database {self.name}"
-                return self._unavailable(f"a table or collection is missing; run `{command}`", error)
+                if resource is not None:
+                    self._missing |= {resource.name}
+                return self._unavailable(
+                    f"a table or collection is missing; run `{self._upgrade_command}`", error
+                )
             return self._unavailable(failures.reason(error, failures.host_of(self.config)), error)
         return error
 

@@ -4,26 +4,35 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Header, Request, Response
+from fastapi import Request, Response
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 # A version as etag() writes it, and only so: "0004" is not version 4.
 _STRONG = re.compile(r'"(0|[1-9][0-9]{0,17})"', re.ASCII)
 
-IfMatch = Annotated[
-    str | None,
-    Header(description="Apply the change only if the resource's ETag is one of these; else 412."),
-]
-IfNoneMatch = Annotated[
-    str | None,
-    Header(description="Answer 304 Not Modified, without the body, when the ETag is one of these."),
-]
-IfUnmodifiedSince = Annotated[
-    str | None,
-    Header(description="Not supported: refused with 400; use If-Match.", include_in_schema=False),
-]
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    """An optional header as an OpenAPI parameter, as FastAPI writes a `Header()`."""
+    schema = {"anyOf": [{"type": "string"}, {"type": "null"}], "description": description, "title": name}
+    return {
+        "name": name.lower(),
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+# The routes read these headers themselves (as a FastAPI dependency each would be solved
+# per request: bench/README.md); these document them.
+IF_MATCH = _header("If-Match", "Apply the change only if the resource's ETag is one of these; else 412.")
+IF_NONE_MATCH = _header(
+    "If-None-Match", "Answer 304 Not Modified, without the body, when the ETag is one of these."
+)
+UNMODIFIED_SINCE = b"if-unmodified-since"
 
 
 def etag(row: dict[str, Any]) -> str:
@@ -35,28 +44,22 @@ def set_etag(response: Response, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def refuse_unmodified_since(value: str | None) -> None:
+def refuse_unmodified_since(scope: Scope) -> None:
     # A date with a one-second resolution cannot tell two writes apart; the ETag can.
-    if value is not None:
+    if any(name == UNMODIFIED_SINCE for name, _ in scope["headers"]):
         raise HTTPException(400, "If-Unmodified-Since is not supported: send If-Match with the ETag")
 
 
-async def if_match_versions(
-    request: Request, if_match: IfMatch = None, if_unmodified_since: IfUnmodifiedSince = None
-) -> frozenset[int] | None:
+def if_match_versions(request: Request) -> frozenset[int] | None:
     """The versions every If-Match header of the request accepts together (several
     headers are one list, RFC 9110), or None when any version will do."""
-    refuse_unmodified_since(if_unmodified_since)
     values = request.headers.getlist("if-match")
     return versions(", ".join(values) if values else None)
 
 
-async def if_none_match_tags(
-    request: Request, if_none_match: IfNoneMatch = None, if_unmodified_since: IfUnmodifiedSince = None
-) -> frozenset[str] | None:
+def if_none_match_tags(request: Request) -> frozenset[str] | None:
     """The entity tags of every If-None-Match header, compared weakly (W/ ignored), or
     None when there is none."""
-    refuse_unmodified_since(if_unmodified_since)
     values = request.headers.getlist("if-none-match")
     if not values:
         return None

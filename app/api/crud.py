@@ -11,14 +11,23 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from dependency_injector import providers
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, create_model
 
-from app.api.conditional import etag, if_match_versions, if_none_match_tags, not_modified
+from app.api.conditional import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    etag,
+    if_match_versions,
+    if_none_match_tags,
+    not_modified,
+    refuse_unmodified_since,
+)
 from app.api.encoding import Encoder, JSONBody
 from app.api.expanded import expanded_read_model
 from app.api.expansion import expand, expand_failed_header
 from app.api.operations import operation_docs
+from app.api.prechecks import checked_first
 from app.api.problems import problem_responses
 from app.api.queries import expand_params_model, list_params_model
 from app.api.strict import json_body, single_query_values
@@ -34,10 +43,10 @@ PARTIAL = {
         "schema": {"type": "string"},
     }
 }
-IfMatch = Annotated[frozenset[int] | None, Depends(if_match_versions)]
-IfNoneMatch = Annotated[frozenset[str] | None, Depends(if_none_match_tags)]
-JSON_BODY = [Depends(json_body)]  # the body is JSON, and names each key once
-SINGLE_QUERY_VALUES = [Depends(single_query_values)]
+# The conditional headers are read in the routes and documented as their parameters; the
+# checks that refuse a request first run before FastAPI reads it (app/api/prechecks.py).
+IF_MATCH_DOC = {"parameters": [IF_MATCH]}
+IF_NONE_MATCH_DOC = {"parameters": [IF_NONE_MATCH]}
 
 
 def page_model(read: type[BaseModel]) -> type[BaseModel]:
@@ -88,12 +97,13 @@ def create_standard_routes(
         responses={**problem_responses(409, 415, 422, 503), 201: {"headers": {**LOCATION, **ETAG}}},
         name=f"create_{name}",
         **docs["create"],
-        dependencies=JSON_BODY,
     )
     async def create(body: Create) -> Any:
         row = await made().create(body)
         headers = {"Location": f"{router.prefix}/{row['id']}", "ETag": etag(row)}
         return JSONBody(encode_read.one(row), 201, headers)
+
+    checked_first(router.routes[-1], body=json_body)
 
     @router.get(
         "",
@@ -102,7 +112,6 @@ def create_standard_routes(
         responses={**problem_responses(422, 503), 200: {"headers": {**PARTIAL, **EXPAND_FAILED}}},
         name=f"list_{name}",
         **docs["list"],
-        dependencies=SINGLE_QUERY_VALUES,
     )
     async def list_(params: Annotated[ListParams, Query()]) -> Any:
         page = await made().list(params)
@@ -111,20 +120,22 @@ def create_standard_routes(
         body = encode.page(page.items, page.total, params.limit, params.offset)  # type: ignore[attr-defined]
         return JSONBody(body, 200, headers)
 
-    async def get_expanded(
-        id: UUID, params: Annotated[ExpandParams, Query()], if_none_match: IfNoneMatch
-    ) -> Any:
+    checked_first(router.routes[-1], single_query_values)
+
+    async def get_expanded(id: UUID, params: Annotated[ExpandParams, Query()], request: Request) -> Any:
         row = await made().get(id)
         # The ETag is the row's own version: an expanded answer, which embeds other rows, is always sent.
-        if not getattr(params, "expand", None) and (unchanged := not_modified(if_none_match, row)):
+        tags = if_none_match_tags(request)
+        if not getattr(params, "expand", None) and (unchanged := not_modified(tags, row)):
             return unchanged
         headers = {"ETag": etag(row)}
         await expand(resource, [row], params, headers)
         return JSONBody(encode.one(row), 200, headers)
 
-    async def get(id: UUID, if_none_match: IfNoneMatch) -> Any:  # no query model to solve per request
+    async def get(id: UUID, request: Request) -> Any:  # no query model to solve per request
         row = await made().get(id)
-        return not_modified(if_none_match, row) or JSONBody(encode.one(row), 200, {"ETag": etag(row)})
+        tags = if_none_match_tags(request)
+        return not_modified(tags, row) or JSONBody(encode.one(row), 200, {"ETag": etag(row)})
 
     router.get(
         "/{id}",
@@ -137,8 +148,9 @@ def create_standard_routes(
         },
         name=f"get_{name}",
         **docs["get"],
-        dependencies=SINGLE_QUERY_VALUES,
+        openapi_extra=IF_NONE_MATCH_DOC,
     )(get_expanded if resource.relations else get)
+    checked_first(router.routes[-1], single_query_values, refuse_unmodified_since)
 
     @router.put(
         "/{id}",
@@ -146,11 +158,13 @@ def create_standard_routes(
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"replace_{name}",
         **docs["replace"],
-        dependencies=JSON_BODY,
+        openapi_extra=IF_MATCH_DOC,
     )
-    async def replace(id: UUID, body: Create, if_match: IfMatch) -> Any:
-        row = await made().replace(id, body, if_match)
+    async def replace(id: UUID, body: Create, request: Request) -> Any:
+        row = await made().replace(id, body, if_match_versions(request))
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
+
+    checked_first(router.routes[-1], refuse_unmodified_since, body=json_body)
 
     @router.patch(
         "/{id}",
@@ -158,11 +172,13 @@ def create_standard_routes(
         responses={**problem_responses(400, 404, 409, 412, 415, 422, 503), 200: {"headers": ETAG}},
         name=f"update_{name}",
         **docs["update"],
-        dependencies=JSON_BODY,
+        openapi_extra=IF_MATCH_DOC,
     )
-    async def update(id: UUID, body: Patch, if_match: IfMatch) -> Any:
-        row = await made().update(id, body, if_match)
+    async def update(id: UUID, body: Patch, request: Request) -> Any:
+        row = await made().update(id, body, if_match_versions(request))
         return JSONBody(encode_read.one(row), 200, {"ETag": etag(row)})
+
+    checked_first(router.routes[-1], refuse_unmodified_since, body=json_body)
 
     @router.delete(
         "/{id}",
@@ -171,8 +187,11 @@ def create_standard_routes(
         responses=problem_responses(400, 404, 412, 422, 503),
         name=f"delete_{name}",
         **docs["delete"],
+        openapi_extra=IF_MATCH_DOC,
     )
-    async def delete(id: UUID, if_match: IfMatch) -> None:
-        await made().delete(id, if_match)
+    async def delete(id: UUID, request: Request) -> None:
+        await made().delete(id, if_match_versions(request))
+
+    checked_first(router.routes[-1], refuse_unmodified_since)
 
     return router

@@ -2,8 +2,8 @@
 CSS are the files the fastapi-offline package ships, and the pages hold no inline script,
 so they work without internet and under a Content-Security-Policy that allows only 'self'.
 
-With API keys on, the /docs page and its files are public (a browser sends no Bearer
-header when it loads a page), and the page asks for a key once per tab: the OpenAPI
+With API keys on, the /docs and /redoc pages and their files are public (a browser sends
+no Bearer header when it loads a page), and a page asks for a key once per tab: the OpenAPI
 document and every call made from the page carry it, and need it."""
 
 from __future__ import annotations
@@ -19,11 +19,16 @@ DOCS_URL = "/docs"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 ASSETS = "/docs-assets"
 STATIC = files("fastapi_offline") / "static"
+REDOC_URL = "/redoc"
 SWAGGER_INIT = f"{ASSETS}/swagger-init.js"
-# What a browser needs without a key to draw /docs; /redoc, which cannot send one, is not.
+REDOC_INIT = f"{ASSETS}/redoc-init.js"
+# What a browser needs without a key to draw the pages.
 PUBLIC_DOCS = frozenset(
-    {DOCS_URL, OAUTH2_REDIRECT_URL, SWAGGER_INIT}
-    | {f"{ASSETS}/{name}" for name in ("swagger-ui.css", "swagger-ui-bundle.js", "favicon.png")}
+    {DOCS_URL, OAUTH2_REDIRECT_URL, SWAGGER_INIT, REDOC_URL, REDOC_INIT}
+    | {
+        f"{ASSETS}/{name}"
+        for name in ("swagger-ui.css", "swagger-ui-bundle.js", "favicon.png", "redoc.standalone.js")
+    }
 )
 # Swagger UI sets style attributes and ReDoc injects <style> elements and a worker from a blob.
 CSP = (
@@ -46,10 +51,10 @@ SWAGGER_PAGE = f"""<!doctype html>
 </body>
 </html>
 """
-# With data-ask-key="true": asks for the key, keeps it for this tab only (sessionStorage),
-# and sends it with every request the page makes unless Swagger UI's own Authorize set
-# one; a 401 forgets it.
-SWAGGER_INIT_JS = """const settings = document.currentScript.dataset;
+# With data-ask-key="true", each page asks for the key, keeps it for this tab only
+# (sessionStorage) and sends it with the requests it makes; a 401 forgets it.
+KEY_JS = """const settings = document.currentScript.dataset;
+const askKey = settings.askKey === "true";
 const multidbKeyName = "multidb-api-key";
 function multidbKey() {
   let key = sessionStorage.getItem(multidbKeyName);
@@ -59,19 +64,22 @@ function multidbKey() {
   }
   return key;
 }
-function multidbAuthorize(request) {
-  if (!request.headers.Authorization) {
-    request.headers.Authorization = "Bearer " + multidbKey();
-  }
-  return request;
-}
 function multidbForget(response) {
   if (response.status === 401) {
     sessionStorage.removeItem(multidbKeyName);
   }
   return response;
 }
-const askKey = settings.askKey === "true";
+"""
+# Swagger UI: the key goes with every request unless its own Authorize set one.
+SWAGGER_INIT_JS = (
+    KEY_JS
+    + """function multidbAuthorize(request) {
+  if (!request.headers.Authorization) {
+    request.headers.Authorization = "Bearer " + multidbKey();
+  }
+  return request;
+}
 window.ui = SwaggerUIBundle({
   requestInterceptor: askKey ? multidbAuthorize : (request) => request,
   responseInterceptor: askKey ? multidbForget : (response) => response,
@@ -86,6 +94,7 @@ window.ui = SwaggerUIBundle({
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
 });
 """
+)
 REDOC_PAGE = f"""<!doctype html>
 <html lang="en">
 <head>
@@ -94,15 +103,32 @@ REDOC_PAGE = f"""<!doctype html>
 <link rel="icon" href="{ASSETS[1:]}/favicon.png">
 </head>
 <body>
-<redoc spec-url="{{openapi}}"></redoc>
+<div id="redoc"></div>
 <script src="{ASSETS[1:]}/redoc.standalone.js"></script>
+<script src="{REDOC_INIT[1:]}" data-openapi="{{openapi}}" data-ask-key="{{ask_key}}"></script>
 </body>
 </html>
 """
 
+# ReDoc cannot send a header with the document's request: the page fetches it, with the key.
+REDOC_INIT_JS = (
+    KEY_JS
+    + """async function multidbSpec() {
+  if (!askKey) {
+    return settings.openapi;
+  }
+  const response = multidbForget(
+    await fetch(settings.openapi, {headers: {Authorization: "Bearer " + multidbKey()}})
+  );
+  return response.json();
+}
+multidbSpec().then((spec) => Redoc.init(spec, {}, document.getElementById("redoc")));
+"""
+)
+
 
 def install_docs(app: FastAPI, ask_for_key: bool = False) -> None:
-    """/docs and /redoc for an app made with docs_url=None and redoc_url=None; /docs asks
+    """/docs and /redoc for an app made with docs_url=None and redoc_url=None; they ask
     for a key if `ask_for_key`."""
     openapi = (app.openapi_url or "/openapi.json").lstrip("/")
     headers = {"Content-Security-Policy": CSP}
@@ -113,17 +139,22 @@ def install_docs(app: FastAPI, ask_for_key: bool = False) -> None:
         return HTMLResponse(page, headers=headers)
 
     async def redoc(request: Request) -> HTMLResponse:
-        return HTMLResponse(REDOC_PAGE.format(title=app.title, openapi=openapi), headers=headers)
+        page = REDOC_PAGE.format(title=app.title, openapi=openapi, ask_key=ask_key)
+        return HTMLResponse(page, headers=headers)
 
     async def swagger_init(request: Request) -> Response:
         return Response(SWAGGER_INIT_JS, media_type="text/javascript")
+
+    async def redoc_init(request: Request) -> Response:
+        return Response(REDOC_INIT_JS, media_type="text/javascript")
 
     async def oauth2_redirect(request: Request) -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
 
     app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
-    app.add_route("/redoc", redoc, include_in_schema=False)
+    app.add_route(REDOC_URL, redoc, include_in_schema=False)
     app.add_route(SWAGGER_INIT, swagger_init, include_in_schema=False)
+    app.add_route(REDOC_INIT, redoc_init, include_in_schema=False)
     app.add_route(OAUTH2_REDIRECT_URL, oauth2_redirect, include_in_schema=False)
     # After the route above, which the mount would otherwise answer with a 404.
     app.mount(ASSETS, StaticFiles(directory=str(STATIC)), name="docs-assets")

@@ -56,3 +56,23 @@ def document_body_limit(schema: dict[str, Any]) -> None:
                 responses = operation.setdefault("responses", {})
                 responses["400"] = problem_response("Bad Request: the body could not be parsed")
                 responses["413"] = problem_response("Content Too Large: the body is over MAX_BODY_BYTES", 413)
+
+
+def document_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each create (POST /x, 201) to the operations on the row it made
+    (GET, PUT, PATCH, DELETE /x/{id}), so that a client generator or a stateful fuzzer can
+    chain them: the new row's id is the response body's `id`."""
+    paths = schema.get("paths", {})
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        by_id = paths.get(f"{path}/{{id}}", {})
+        if created is None or not by_id:
+            continue
+        created["links"] = {
+            operation["operationId"]: {
+                "operationId": operation["operationId"],
+                "parameters": {"id": "$response.body#/id"},
+            }
+            for operation in by_id.values()
+            if "operationId" in operation
+        }

@@ -100,6 +100,29 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
     ACCESS.handle(record)
 
 
+def log_refusal(
+    client: str | None, method: str, path: str, status: int, detail: str, request_id: str
+) -> None:
+    """The access line of an answer the HTTP server gave before the application (408, 431):
+    no route was matched, so the path stands in (without its query), with the reason."""
+    fields: dict[str, object] = {
+        "client": client,
+        "method": method,
+        "route": None,
+        "status": status,
+        "databases": [],
+    }
+    args = (client or "-", method, path, status, detail)
+    record = ACCESS.makeRecord(
+        ACCESS.name, logging.INFO, __file__, 0, '%s - "%s %s" %d (%s)', args, None, extra={"access": fields}
+    )
+    token = CURRENT.set(RequestContext(request_id))  # the line carries the id the answer carries
+    try:
+        ACCESS.handle(record)
+    finally:
+        CURRENT.reset(token)
+
+
 def _route_template(routed: Scope | None) -> str | None:
     """The template of the route that served the request (/products/{id}), never the path.
     FastAPI's routes name themselves in the scope; Starlette's (/docs, /status, a mount)

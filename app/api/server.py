@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from http import HTTPStatus
 from typing import Any
 
@@ -21,8 +24,12 @@ import httptools
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from app.api.request_ids import new_request_id
+from app.api.request_ids import log_refusal, new_request_id
 from settings import Settings
+
+logger = logging.getLogger("multidb")
+# On a graceful shutdown, how long a connection accepted with no request yet is given to send one.
+DRAIN_GRACE = 1.0
 
 
 @dataclass(frozen=True)
@@ -33,20 +40,31 @@ class HttpLimits:
     body_timeout: float
 
     @classmethod
-    def of(cls, settings: Settings | None = None) -> HttpLimits:
-        """The limits `settings` set; without settings, their defaults (for a server that
-        uvicorn's command line started with this protocol)."""
-        value = (lambda name: getattr(settings, name)) if settings else _default
+    def of(cls, settings: Settings) -> HttpLimits:
         return cls(
-            max_header_bytes=value("HTTP_MAX_HEADER_BYTES"),
-            max_headers=value("HTTP_MAX_HEADERS"),
-            header_timeout=value("HTTP_HEADER_TIMEOUT"),
-            body_timeout=value("HTTP_BODY_TIMEOUT"),
+            max_header_bytes=settings.HTTP_MAX_HEADER_BYTES,
+            max_headers=settings.HTTP_MAX_HEADERS,
+            header_timeout=settings.HTTP_HEADER_TIMEOUT,
+            body_timeout=settings.HTTP_BODY_TIMEOUT,
         )
 
 
-def _default(name: str) -> Any:
-    return Settings.model_fields[name].default
+@cache
+def _from_environment() -> HttpLimits:
+    """For a server that uvicorn's command line started with this protocol: the settings
+    are read once, as the app read them."""
+    return HttpLimits.of(Settings())
+
+
+def warn_without_limits(argv: Sequence[str]) -> None:
+    """The app served by another command than `python -m app`: the limits hold only where
+    its command line names this protocol."""
+    if not any(LimitedHttpToolsProtocol.__name__ in arg for arg in argv):
+        logger.warning(
+            "the HTTP limits (HTTP_MAX_HEADER_BYTES, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, ...) are "
+            "not active: start with `python -m app`, or give uvicorn "
+            "`--http app.api.server:LimitedHttpToolsProtocol`"
+        )
 
 
 class _Refused(Exception):
@@ -62,16 +80,20 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def __init__(self, config: Any, server_state: Any, app_state: Any, _loop: Any = None) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self.limits: HttpLimits = getattr(config, "http_limits", None) or HttpLimits.of()
+        self.limits: HttpLimits = getattr(config, "http_limits", None) or _from_environment()
         self._in_head = True  # reading a request's head (or waiting for one)
         self._in_body = False
         self._head_bytes = 0  # bytes read since the head began
         self._header_lines = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._draining = False  # shutting down: the request now awaited is this connection's last
         # uvicorn's own check answers text/plain; this one answers problem+json.
         self._max_connections = self.limit_concurrency
         self.limit_concurrency = None
-        self.access_log = False  # the access line is the application's: app.api.request_ids
+        # The access line is the application's (app.api.request_ids); this protocol writes
+        # one only for the answers it gives itself, before the application (408, 431).
+        self._log_refusals = self.access_log
+        self.access_log = False
 
     # Connection
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -130,12 +152,26 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 self.app = app
             return
         super().on_headers_complete()
+        if self._draining and self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def on_message_complete(self) -> None:
         self._in_body = False
         self._in_head = True
         self._disarm()
         super().on_message_complete()
+
+    def shutdown(self) -> None:
+        """A graceful shutdown (SIGTERM, a worker replaced on SIGHUP). uvicorn closes every
+        connection that is not answering a request; but one accepted moments ago has its first
+        request on the way, and closing it would reset that client. It is served, as its
+        connection's last, if its head starts within DRAIN_GRACE seconds."""
+        if self.cycle is None and not self.transport.is_closing():
+            self._draining = True
+            if not self._head_bytes:
+                self._arm(min(DRAIN_GRACE, self.limits.header_timeout))
+            return
+        super().shutdown()
 
     # Timers
     def _arm(self, delay: float) -> None:
@@ -166,11 +202,12 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def _refuse(self, status: int, detail: str) -> None:
         """Answer `status` as problem+json and close, whatever the application was doing."""
         self._disarm()
+        request_id = new_request_id()  # refused before reaching the application, which gives one
+        self._log_refusal(status, detail, request_id)
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True  # anything the application sends now is dropped
             self.cycle.message_event.set()
         phrase = HTTPStatus(status).phrase
-        request_id = new_request_id()  # refused before reaching the application, which gives one
         body = json.dumps(
             {
                 "type": "about:blank",
@@ -187,6 +224,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.write(head.encode() + body)
         self.transport.close()
+
+    def _log_refusal(self, status: int, detail: str, request_id: str) -> None:
+        """One access line, like the application's, with why: the method and path when they
+        came (no query, no header: nothing a client may have put a secret in)."""
+        if not self._log_refusals:
+            return
+        scope = getattr(self, "scope", None)
+        method = scope.get("method", "-") if scope is not None and self._in_body else "-"
+        path = getattr(self, "url", b"").split(b"?", 1)[0][:200].decode("latin-1") or "-"
+        client = f"{self.client[0]}:{self.client[1]}" if self.client else None
+        log_refusal(client, method, path, status, detail, request_id)
 
 
 async def _busy(scope: Any, receive: Any, send: Any) -> None:

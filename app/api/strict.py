@@ -4,12 +4,15 @@ checked and which one the service used could differ)."""
 
 from __future__ import annotations
 
+import email.message
 import json
 from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
+from starlette.types import Message, Receive, Scope
 
 JSON = "application/json"
 
@@ -29,14 +32,24 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-async def json_body(request: Request) -> None:
-    """A dependency of the routes that take a body. It runs after FastAPI has read and
-    parsed the body, and before the body is validated."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    body = await request.body()  # read once already: this is the same cached copy
+async def json_body(scope: Scope, receive: Receive) -> tuple[Receive, bool]:
+    """For the routes that take a body, before FastAPI reads it: reads the body and
+    refuses it when it is not declared JSON or names a key twice. Answers what the route
+    reads the body from, and whether FastAPI will refuse the body itself (unreadable, or
+    declared JSON and not JSON) before anything else is looked at."""
+    request = Request(scope, receive)
+    try:
+        body = await request.body()
+    except Exception as error:  # the route meets the same error, and answers as it did
+        return _failing(error), True
+    replay = _replaying(body, receive)
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.partition(";")[0].strip().lower()
     if media_type != JSON:
+        if body and _parsed_as_json(content_type) and not _is_json(body):
+            return replay, True
         if not body and not media_type:
-            return  # no body at all: the validation says which fields are missing
+            return replay, False  # no body at all: the validation says which fields are missing
         shown = f"{media_type!r}" if media_type else "none"
         raise HTTPException(415, f"send the body as Content-Type: {JSON} (got {shown})")
     try:
@@ -44,12 +57,54 @@ async def json_body(request: Request) -> None:
     except _DuplicateKey as duplicate:
         raise _invalid("body", duplicate.key, f"the key {duplicate.key!r} appears more than once") from None
     except (ValueError, RecursionError):  # not JSON, or too deep: FastAPI's own answer stands
+        return replay, bool(body)
+    return replay, False
+
+
+def _parsed_as_json(content_type: str) -> bool:
+    """Whether FastAPI parses a body of this type as JSON (fastapi.routing)."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if replayed:
+            return await receive()
+        replayed = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _failing(error: Exception) -> Receive:
+    async def fail() -> Message:
+        raise error
+
+    return fail
+
+
+def single_query_values(scope: Scope) -> None:
+    """For the routes whose query parameters each take one value, checked before FastAPI
+    reads the request."""
+    if not scope["query_string"]:
         return
-
-
-async def single_query_values(request: Request) -> None:
-    """A dependency of the routes whose query parameters each take one value."""
-    params = request.query_params
+    params = QueryParams(scope["query_string"])
     if len(params) == len(params.multi_items()):
         return
     for name in params:

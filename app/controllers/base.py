@@ -41,7 +41,7 @@ class BaseController:
 
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """One unit of work on this controller's database, for a method that needs
-        several statements; the write methods each run in one (`atomically`). A
+        several statements; each write method alone is one write, atomic without one. A
         database made of several (sharded) has none: a transaction cannot span them."""
         if not isinstance(self.db_adapter, Transactional):
             raise TypeError(
@@ -53,7 +53,7 @@ class BaseController:
     async def create(self, data: BaseModel) -> Row:
         stamp = now()
         row = {"id": uuid7(), **data.model_dump(), "created_at": stamp, "updated_at": stamp, "version": 1}
-        return await self.db_adapter.atomically(lambda: self.db_adapter.insert(self.resource, row))
+        return await self.db_adapter.insert(self.resource, row)
 
     async def get(self, id: UUID) -> Row:
         return await self.db_adapter.get(self.resource, id)
@@ -84,13 +84,11 @@ class BaseController:
         return await self._change(id, data.model_dump(exclude_unset=True), if_version)
 
     async def delete(self, id: UUID, if_version: Collection[int] | None = None) -> None:
-        await self.db_adapter.atomically(lambda: self.db_adapter.delete(self.resource, id, if_version))
+        await self.db_adapter.delete(self.resource, id, if_version)
 
     async def _change(self, id: UUID, changes: Row, if_version: Collection[int] | None) -> Row:
         changes = {**changes, "updated_at": now()}
-        return await self.db_adapter.atomically(
-            lambda: self.db_adapter.update(self.resource, id, changes, if_version)
-        )
+        return await self.db_adapter.update(self.resource, id, changes, if_version)
 
 
 def controller_for(resource: Resource) -> type[BaseController]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uvicorn
 
 from app.api.server import server_config
+from app.heap import freeze_startup_heap
 from app.launch.supervisor import before_workers_start, run_workers
 from app.launch.worker import WORKER_APP
 from app.main import _default_app
@@ -18,6 +19,7 @@ def serve() -> int:
     app = _default_app()  # the settings checked, logging set up, before anything starts
     settings = app.state.container.settings()
     if settings.WORKERS == 1:
+        freeze_startup_heap()
         server = uvicorn.Server(server_config(app, settings))
         server.run()
         return 0 if server.started else 3  # uvicorn's own code for a failed start

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, EmailStr, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
 
 CENT = Decimal("0.01")
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # The oldest year every backend stores (MySQL's DATETIME starts at 1000).
 MIN_YEAR = 1000
@@ -23,6 +33,14 @@ def utc_ms(value: datetime) -> datetime:
     if value.year < MIN_YEAR:
         raise ValueError("the time is outside the years 1000 to 9999 in UTC")
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def rfc3339_text(value: Any) -> Any:
+    """A time in a request is RFC 3339 text, as documented; a number (seconds since 1970?
+    milliseconds?) is refused rather than guessed."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
+        raise ValueError("a time is written as RFC 3339 text, such as 2026-11-30T09:15:26Z, not a number")
+    return value
 
 
 def iso_ms(value: datetime) -> str:
@@ -84,6 +102,7 @@ def identifier(value: str) -> str:
 
 Timestamp = Annotated[
     AwareDatetime,
+    BeforeValidator(rfc3339_text),
     AfterValidator(utc_ms),
     PlainSerializer(iso_ms, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),

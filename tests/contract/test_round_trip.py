@@ -84,7 +84,7 @@ async def check(
         if isinstance(before, int):
             assert await total(client, path) == before, "a refused POST stored a row"
         else:
-            assert (await client.get(f"{path}/{before['id']}")).json() == before
+            assert same_json((await client.get(f"{path}/{before['id']}")).json(), before)
         return before
     assert response.status_code == (201 if isinstance(before, int) else 200), (response.text, body)
     row = response.json()

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -35,16 +36,26 @@ def service_environment(**values: str) -> dict[str, str]:
 
 
 class Service:
-    """`python -m app` on a free port, run from `directory`. Its output goes to a file:
-    a pipe that nobody reads until the end would block the service once full."""
+    """`python -m app` on a free port, run from `directory` (with `uvicorn`: `uvicorn
+    app.main:app` and these options instead). Its output goes to a file: a pipe that
+    nobody reads until the end would block the service once full."""
 
-    def __init__(self, env: dict[str, str], directory: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        directory: Path,
+        port: int | None = None,
+        uvicorn: Sequence[str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = directory / "service.log"
+        command = (
+            ["app"] if uvicorn is None else ["uvicorn", "app.main:app", "--port", str(self.port), *uvicorn]
+        )
         with self.log.open("wb") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app"],
+                [sys.executable, "-m", *command],
                 env={**env, "PORT": str(self.port)},
                 cwd=directory,
                 stdout=output,

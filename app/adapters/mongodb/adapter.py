@@ -5,6 +5,7 @@ import itertools
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -33,6 +34,8 @@ from settings.urls import mask_url
 
 _RETRIES = 100  # a write conflict is retried this often; QUERY_TIMEOUT bounds it too
 _TRANSIENT = "TransientTransactionError"
+# Inside `atomically`, which runs the work again on a transient error: one is left for it.
+_retrying: ContextVar[bool] = ContextVar("mongodb_retrying", default=False)
 T = TypeVar("T")
 
 
@@ -117,9 +120,25 @@ class MongoAdapter(StoreAdapter):
         async with self._client.start_session() as session:
             async with await session.start_transaction():
                 yield session
-            # Committed: the session's operation time is the client's read-your-writes token.
-            if session.operation_time is not None:
-                consistency.current().wrote(self.name, _position(session.operation_time))
+            self._wrote(session)
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncClientSession]:
+        """The unit of work's session; else a session for this one write (a single
+        document changes atomically without a transaction, and without its commit's round
+        trip), whose operation time becomes the client's token once it is acknowledged."""
+        if self._session is not None:
+            yield self._session
+            return
+        assert self._client is not None
+        async with self._client.start_session() as session:
+            yield session
+            self._wrote(session)
+
+    def _wrote(self, session: AsyncClientSession) -> None:
+        # Committed: the session's operation time is the client's read-your-writes token.
+        if session.operation_time is not None:
+            consistency.current().wrote(self.name, _position(session.operation_time))
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncClientSession | None]:
@@ -136,6 +155,13 @@ class MongoAdapter(StoreAdapter):
             yield session
 
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
+        retrying = _retrying.set(True)
+        try:
+            return await self._retried(work)
+        finally:
+            _retrying.reset(retrying)
+
+    async def _retried(self, work: Callable[[], Awaitable[T]]) -> T:
         # MongoDB aborts the later of two transactions that write one document, and
         # labels the error for a retry; the work is run again, as with_transaction does.
         for attempt in itertools.count():
@@ -165,7 +191,8 @@ class MongoAdapter(StoreAdapter):
         await self.database.command("ping")
 
     async def _insert(self, resource: Resource, row: Row) -> Row:
-        await self.database[resource.name].insert_one(_to_document(row), session=self._session)
+        async with self._writing() as session:
+            await self.database[resource.name].insert_one(_to_document(row), session=session)
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
@@ -201,23 +228,25 @@ class MongoAdapter(StoreAdapter):
     async def _update(
         self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
     ) -> Row:
-        document = await self.database[resource.name].find_one_and_update(
-            _only(id, if_version),
-            {"$set": changes, "$inc": {"version": 1}},
-            return_document=ReturnDocument.AFTER,
-            session=self._session,
-        )
-        if document is None:
-            raise await self._missing_or_stale(resource, id)
+        async with self._writing() as session:
+            document = await self.database[resource.name].find_one_and_update(
+                _only(id, if_version),
+                {"$set": changes, "$inc": {"version": 1}},
+                return_document=ReturnDocument.AFTER,
+                session=session,
+            )
+            if document is None:
+                raise await self._missing_or_stale(resource, id, session)
         return _to_row(document)
 
     async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
-        result = await self.database[resource.name].delete_one(_only(id, if_version), session=self._session)
-        if result.deleted_count == 0:
-            raise await self._missing_or_stale(resource, id)
+        async with self._writing() as session:
+            result = await self.database[resource.name].delete_one(_only(id, if_version), session=session)
+            if result.deleted_count == 0:
+                raise await self._missing_or_stale(resource, id, session)
 
-    async def _missing_or_stale(self, resource: Resource, id: UUID) -> Exception:
-        exists = await self.database[resource.name].find_one({"_id": id}, {"_id": 1}, session=self._session)
+    async def _missing_or_stale(self, resource: Resource, id: UUID, session: AsyncClientSession) -> Exception:
+        exists = await self.database[resource.name].find_one({"_id": id}, {"_id": 1}, session=session)
         return missing_or_stale(resource, id, exists is not None)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
@@ -228,8 +257,8 @@ class MongoAdapter(StoreAdapter):
         # the models should have refused it.
         if isinstance(error, InvalidDocument | OverflowError):
             return Invalid(f"database {self.name!r} refused a value of the request")
-        if isinstance(error, PyMongoError) and error.has_error_label(_TRANSIENT):
-            return error  # `atomically` runs the work again
+        if isinstance(error, PyMongoError) and error.has_error_label(_TRANSIENT) and _retrying.get():
+            return error  # `atomically` runs the work again; elsewhere it is the database failing
         return super()._translate(error, resource)
 
 

@@ -42,10 +42,17 @@ class MongoMigrations(Migrations):
             current[resource.name] = done[-1] if done else None
         head = {r.name: (self.steps(r)[-1].id if self.steps(r) else None) for r in resources}
         unversioned = tuple(name for name, step in head.items() if step is None)
-        return SchemaStatus(current=current, head=head, unversioned=unversioned)
+        missing = tuple([r.name for r in resources if head[r.name] and not await self._complete(r)])
+        return SchemaStatus(current=current, head=head, unversioned=unversioned, missing=missing)
 
     async def upgrade(self, resources: Sequence[Resource], to: str | None = None) -> None:
         db = self.database
+        # A collection dropped under steps that say it is there (or created again by a
+        # write, without its validator and indexes): its steps run again.
+        status = await self.status(resources)
+        for resource in resources:
+            if resource.name in status.missing and status.current[resource.name]:
+                await db[LEDGER].delete_many({"resource": resource.name})
         for resource in resources:
             steps = self.steps(resource)
             if to is not None and to not in {step.id for step in steps}:
@@ -85,6 +92,17 @@ class MongoMigrations(Migrations):
                 f"{resource.name} has MongoDB steps already: write the next one by hand, beside them"
             )
         return str(path)
+
+    async def _complete(self, resource: Resource) -> bool:
+        """Whether the resource's collection is there with a unique index on each of its
+        unique fields: MongoDB answers a read of a dropped collection with nothing, and
+        creates it again, bare, on the first write."""
+        name = resource.table.name
+        if name not in await self.database.list_collection_names(filter={"name": name}):
+            return False
+        indexes = (await self.database[name].index_information()).values()
+        unique = {index["key"][0][0] for index in indexes if index.get("unique") and len(index["key"]) == 1}
+        return set(resource.unique) <= unique
 
     async def _applied(self) -> set[str]:
         return {document["_id"] async for document in self.database[LEDGER].find({}, {"_id": 1})}

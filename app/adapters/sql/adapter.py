@@ -13,7 +13,6 @@ from app.adapters.interface import ListQuery, Page, PoolUse, Row, missing_or_sta
 from app.adapters.migrations import Migrations
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.adapters.sql.migrations import SQLMigrations
-from app.adapters.sql.pooling import return_connections_whatever_happens
 from app.adapters.sql.slots import Slots, SlotTimeout
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
@@ -37,21 +36,32 @@ class SQLAdapter(StoreAdapter):
         ensure_sqlite_directory(url)
         self._engine = create_async_engine(url, **engine_options(self.config))
         self._slots = Slots(self.config.POOL_SIZE + self.config.MAX_OVERFLOW)
-        # Reads outside a unit of work need no transaction: BEGIN and ROLLBACK around a
-        # lone SELECT are two round trips for nothing. Same pool, autocommit mode.
-        self._autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        return_connections_whatever_happens(self._engine.dialect)
+        # Reads outside a unit of work need no transaction around a lone SELECT. They have
+        # an engine of their own, in autocommit from each connection's start: switching a
+        # pooled connection at checkout and back at check-in cost more than the
+        # transaction (SQLite: bench/autocommit.py), and a failed switch escaped the
+        # pool's bookkeeping. The slots bound both engines' checkouts together.
+        self._autocommit = create_async_engine(
+            url, isolation_level="AUTOCOMMIT", **engine_options(self.config)
+        )
         if url.get_backend_name() == "sqlite":
-            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+            for engine in self._engines:
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def disconnect(self) -> None:
         if self._engine is None:
             return
-        try:  # a server that died or froze must not hold the shutdown: close what answers
-            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
-                await self._engine.dispose()
-        except TimeoutError:
-            await self._engine.dispose(close=False)
+        for engine in self._engines:
+            try:  # a server that died or froze must not hold the shutdown: close what answers
+                async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                    await engine.dispose()
+            except TimeoutError:
+                await engine.dispose(close=False)
+
+    @property
+    def _engines(self) -> list[AsyncEngine]:
+        """The engine of writes and, where it is another, that of reads."""
+        return list({id(engine): engine for engine in (self.engine, self._autocommit)}.values())
 
     @property
     def engine(self) -> AsyncEngine:
@@ -77,8 +87,14 @@ class SQLAdapter(StoreAdapter):
         def record(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
             listener(statement)
 
-        event.listen(self.engine.sync_engine, "before_cursor_execute", record)
-        return lambda: event.remove(self.engine.sync_engine, "before_cursor_execute", record)
+        for engine in self._engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", record)
+
+        def remove() -> None:
+            for engine in self._engines:
+                event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+        return remove
 
     async def scalar(self, sql: str) -> Any:
         """The first column of the first row `sql` returns, None without a row."""

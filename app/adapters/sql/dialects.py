@@ -35,6 +35,9 @@ class SQLKind:
 
     connect_args: Options
     query: Options = field(default=_none)
+    # Keys of a connection string's query by the driver's own name: libpq's `sslmode`
+    # (what a PostgreSQL user writes) is asyncpg's `ssl`, with the same values.
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def _sqlserver_query(config: DatabaseConfig) -> dict[str, Any]:
@@ -46,7 +49,11 @@ def _sqlserver_query(config: DatabaseConfig) -> dict[str, Any]:
 
 SQL_KINDS: dict[str, SQLKind] = {
     "postgres": SQLKind(
-        lambda config: {"timeout": config.CONNECT_TIMEOUT, "server_settings": {"application_name": "multidb"}}
+        lambda config: {
+            "timeout": config.CONNECT_TIMEOUT,
+            "server_settings": {"application_name": "multidb"},
+        },
+        renamed={"sslmode": "ssl"},
     ),
     "mysql": SQLKind(
         lambda config: {"connect_timeout": config.CONNECT_TIMEOUT}, lambda config: {"charset": "utf8mb4"}
@@ -62,7 +69,9 @@ def url_for(config: DatabaseConfig) -> URL:
         raise ValueError(f"DB_TYPE={config.DB_TYPE} is not spoken through SQLAlchemy")
     if config.CONNECTION_STRING is not None:
         # The scheme says which kind (settings checked it); the kind says which driver.
-        return make_url(config.CONNECTION_STRING.get_secret_value()).set(drivername=drivername)
+        url = make_url(config.CONNECTION_STRING.get_secret_value()).set(drivername=drivername)
+        renamed = SQL_KINDS[config.DB_TYPE].renamed
+        return url.set(query={renamed.get(key, key): value for key, value in url.query.items()})
     if not config.kind.server:
         return URL.create(drivername, database=config.DB_NAME)
     return URL.create(

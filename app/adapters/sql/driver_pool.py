@@ -136,15 +136,17 @@ class DriverPool(SQLAdapter):
         touched(self.name)
         deadline = self._loop.time() + self.config.QUERY_TIMEOUT
         try:
-            if resource is not None and self.resources and self._schema_check_due():
-                async with asyncio.timeout_at(deadline):
-                    await self._check_schema()
+            async with asyncio.timeout_at(deadline):
+                await self._before(resource)
             current = self._unit_of_work.get()
             if current is not None:
                 try:
                     return await work(current, deadline)
                 except (TimeoutError, asyncio.CancelledError):
                     self._terminate(current)  # its statement may still run: the unit of work is over
+                    raise
+                except Exception as error:
+                    self._close_if_lost(error, current)
                     raise
             for attempt in (1, 2):
                 connection = await self._checkout(deadline)
@@ -154,7 +156,7 @@ class DriverPool(SQLAdapter):
                     self._terminate(connection)  # its statement may still run: never hand it on
                     raise
                 except Exception as error:
-                    if not (read and attempt == 1 and self._lost(error, connection)):
+                    if not (self._close_if_lost(error, connection) and read and attempt == 1):
                         raise
                 finally:
                     await self._checkin(connection)
@@ -163,6 +165,15 @@ class DriverPool(SQLAdapter):
             raise
         except Exception as error:
             raise self._failed(error, resource) from error
+
+    def _close_if_lost(self, error: Exception, connection: Any) -> bool:
+        """Whether `error` says the connection is of no more use; if so it is closed, so
+        that the pool never hands it on."""
+        if not self._lost(error, connection):
+            return False
+        if not self._closed(connection):
+            self._terminate(connection)
+        return True
 
     async def _step(self, step: Awaitable[T]) -> T:
         """A step outside `_run` (a checkout, BEGIN, COMMIT), with its errors."""
@@ -223,8 +234,7 @@ class DriverPool(SQLAdapter):
         if isinstance(error, TimeoutError):
             return self._unavailable(f"no answer within {self.config.QUERY_TIMEOUT:g}s", timed_out=True)
         if self.schema == "behind":  # the likely cause: a table or column not there yet
-            command = f"python -m app db upgrade --database {self.name}"
-            return self._unavailable(f"its schema is behind head; run `{command}`", error)
+            return self._unavailable(f"its schema is behind head; run `{self._upgrade_command}`", error)
         return self._translate(error, resource)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:
@@ -287,7 +297,8 @@ class DriverPool(SQLAdapter):
 
     @abstractmethod
     def _lost(self, error: Exception, connection: Any) -> bool:
-        """Whether `error` says the connection died under the statement."""
+        """Whether `error` says the connection died under the statement, or lost its
+        database (dropped while it was open)."""
 
     @abstractmethod
     async def _fetch(

@@ -16,9 +16,10 @@ from app.adapters.sql.driven import DriverAdapter
 from app.adapters.sql.driver_pool import IDLE_SECONDS, Record
 from app.adapters.sql.statements import Statement
 
-# The client's error codes for a connection that is gone: server gone away, lost during a
-# query, lost before it.
-_LOST = {2006, 2013, 2055}
+# The error codes for a connection that is of no more use: server gone away, lost during a
+# query, lost before it; no database selected (its database was dropped while it was open,
+# and one created again in its place is not its own).
+_LOST = {2006, 2013, 2055, 1046}
 # As SQLAlchemy's MySQL dialects read pymysql's errors: an OperationalError covers both the
 # server being unreachable and most errors it reports by number.
 _UNAVAILABLE: tuple[type[BaseException], ...] = (err.OperationalError, err.InterfaceError, OSError)

@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import URL, Connection
+from sqlalchemy import URL, Connection, Table, column, inspect, table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.adapters.migrations import Migrations, SchemaStatus
@@ -68,17 +68,26 @@ class SQLMigrations(Migrations):
     async def status(self, resources: Sequence[Resource]) -> SchemaStatus:
         async with self.engine.connect() as connection:
             applied = set(await connection.run_sync(_current_heads))
+            present = await connection.run_sync(_present, [r.table for r in resources])
         current = {
             r.name: next((rev for rev in self.revisions(r) if rev in applied), None) for r in resources
         }
         head = {r.name: self.head(r) for r in resources}
         unversioned = tuple(name for name, revision in head.items() if revision is None)
-        return SchemaStatus(current=current, head=head, unversioned=unversioned)
+        missing = tuple(r.name for r in resources if head[r.name] and r.table.name not in present)
+        return SchemaStatus(current=current, head=head, unversioned=unversioned, missing=missing)
 
     async def upgrade(self, resources: Sequence[Resource], to: str | None = None) -> None:
         targets = [to] if to else [f"{r.name}@head" for r in resources if self.head(r)]
+        # A table dropped under a revision that says it is there: that revision is
+        # forgotten, so that the upgrade creates the table again.
+        status = await self.status(resources)
+        dropped = [r for r in resources if r.name in status.missing and status.current[r.name]]
 
         def work(config: Config) -> None:
+            connection = config.attributes["connection"]
+            for resource in dropped:
+                _forget(connection, self.revisions(resource))
             for target in targets:
                 command.upgrade(config, target)
 
@@ -172,3 +181,15 @@ class SQLMigrations(Migrations):
 
 def _current_heads(connection: Connection) -> tuple[str, ...]:
     return MigrationContext.configure(connection).get_current_heads()
+
+
+def _present(connection: Connection, tables: list[Table]) -> set[str]:
+    inspector = inspect(connection)
+    return {t.name for t in tables if inspector.has_table(t.name, schema=t.schema)}
+
+
+def _forget(connection: Connection, revisions: list[str]) -> None:
+    """Take these revisions out of Alembic's record of what is applied."""
+    context = MigrationContext.configure(connection)
+    versions = table(context.version_table, column("version_num"), schema=context.version_table_schema)
+    connection.execute(versions.delete().where(versions.c.version_num.in_(revisions)))

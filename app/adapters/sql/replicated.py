@@ -89,9 +89,9 @@ class ReplicatedAdapter(Store):
     async def ping(self) -> None:
         await self.primary.ping()
 
-    async def check_schema(self) -> SchemaState:
+    async def check_schema(self, again: bool = False) -> SchemaState:
         self.primary.resources = self.resources
-        return await self.primary.check_schema()
+        return await self.primary.check_schema(again)
 
     # Writes: on the primary, then the primary's position becomes the client's token.
     @asynccontextmanager
