@@ -53,9 +53,11 @@ class MariaDBAdapter(DriverAdapter):
         return bool(self._pool.freesize)
 
     async def _acquire(self, within: float | None) -> Any:
-        if within is None:
+        # Bounded even when a connection is free: aiomysql drops a free connection the server
+        # closed and opens a new one inside acquire(), and its connect_timeout bounds only the
+        # TCP connect, not the handshake that a hung server never answers.
+        async with asyncio.timeout(self.config.CONNECT_TIMEOUT if within is None else within):
             return await self._pool.acquire()
-        return await asyncio.wait_for(self._pool.acquire(), within)
 
     async def _release(self, connection: Any) -> None:
         # Not a coroutine in aiomysql: cancellation cannot cut it short. A connection still
