@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import subprocess
 import sys
 import time
@@ -280,6 +281,7 @@ async def test_an_instance_killed_under_load_loses_no_acknowledged_write(
     deployment: Deployment, client: httpx.AsyncClient, seed: int, figure: Callable[[str], None]
 ) -> None:
     cluster = deployment.cluster
+    await cluster.revive()  # a failure of a test before must not fail this one too
     chance = random.Random(seed)
     victim = chance.choice(sorted(cluster.ports))
     survivors = set(cluster.ports) - {victim}
@@ -300,8 +302,18 @@ async def test_an_instance_killed_under_load_loses_no_acknowledged_write(
 
     gets = [a for a in answers if a.method == "GET"]
     posts = [a for a in answers if a.method == "POST"]
-    # Idempotent requests were retried on another instance: not one failed.
-    assert Counter(a.status for a in gets) == {200: len(gets)}
+    # Idempotent requests were retried on another instance: not one failed, but for one
+    # whose answer had begun when the instance died (HAProxy's log says SD: the server
+    # aborted during the data). No balancer can replay those: its client sees the
+    # connection closed, never a wrong answer.
+    cut_mid_answer = [
+        line
+        for line in cluster.balancer_log()[logged_before:]
+        if re.search(rf"app/{victim} \S+ \d+ \d+ - - SD", line) and '"GET ' in line
+    ]
+    closed_gets = sum(a.status == CLOSED for a in gets)
+    assert Counter(a.status for a in gets) == Counter({200: len(gets) - closed_gets, CLOSED: closed_gets})
+    assert closed_gets <= len(cut_mid_answer), cut_mid_answer
     # Writes were acknowledged, or failed visibly: 502/503, or (a later request of a
     # kept-alive connection, see docker/haproxy.cfg) the connection closed with no answer.
     assert {a.status for a in posts} <= {201, 502, 503, CLOSED}, Counter(a.status for a in posts)
@@ -340,6 +352,7 @@ async def test_requests_in_flight_on_a_dying_instance_are_retried_if_safe_else_a
     """Requests caught inside an instance when it dies, made certain by freezing it first:
     each one the first of its connection, as a client without keep-alive sends them."""
     cluster = deployment.cluster
+    await cluster.revive()  # a failure of a test before must not fail this one too
     victim = sorted(cluster.ports)[0]
     created = await create_product(client, f"frozen-{uuid4()}")
     id, token = created.json()["id"], created.headers[TOKEN]

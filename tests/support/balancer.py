@@ -73,6 +73,13 @@ class Cluster:
         self.services[name] = service
         await service.wait_until_serving()
 
+    async def revive(self) -> None:
+        """Every instance running and in rotation again, whatever a test before left dead."""
+        for name, service in list(self.services.items()):
+            if service.process.poll() is not None:
+                await self.start_instance(name)
+        await self.until_in_rotation(set(self.ports))
+
     def kill(self, name: str) -> None:
         process = self.services[name].process
         process.kill()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.proxy import free_port
+from tests.support.servers import NO_NATIVE_AIO
 
 APP_USER, APP_PASSWORD, DATABASE = "app", "app-pw", "shop"
 
@@ -199,10 +200,14 @@ class MariaDBPair:
                     _run,
                     [
                         "mariadb-install-db",
+                        "--no-defaults",  # not the system server's my.cnf
                         f"--datadir={self.root / name}",
                         "--user=mysql",
                         "--skip-test-db",
                         "--auth-root-authentication-method=normal",
+                        # Two installs at once beside other servers ran out of the kernel's
+                        # native AIO contexts: "Installation of system tables failed" in CI.
+                        NO_NATIVE_AIO,
                     ],
                 )
                 for name in ("primary", "replica")
@@ -243,6 +248,7 @@ class MariaDBPair:
                 "--binlog-format=ROW",
                 "--skip-name-resolve",
                 "--innodb-flush-log-at-trx-commit=0",
+                NO_NATIVE_AIO,
                 *(extra or []),
             ],
             stdout=subprocess.DEVNULL,

@@ -191,8 +191,17 @@ class MongoAdapter(StoreAdapter):
         await self.database.command("ping")
 
     async def _insert(self, resource: Resource, row: Row) -> Row:
+        collection = self.database[resource.name]
         async with self._writing() as session:
-            await self.database[resource.name].insert_one(_to_document(row), session=session)
+            try:
+                await collection.insert_one(_to_document(row), session=session)
+            except DuplicateKeyError:
+                # Outside a transaction PyMongo retries a write once after a network error;
+                # a server that restarted in between may have stored the first attempt and
+                # forgotten it (real MongoDB remembers). The row with this write's own new id
+                # is then this write, not a conflict.
+                if self._session is not None or await collection.find_one({"_id": row["id"]}) is None:
+                    raise
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
