@@ -103,10 +103,13 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         for status in (*statuses, 500)
     }
     if 503 in responses:
-        responses[503]["headers"] = {
-            "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}}
-        }
+        responses[503]["headers"] = retry_after_header("Seconds to wait before retrying")
     return responses
+
+
+def retry_after_header(description: str) -> dict[str, Any]:
+    """The OpenAPI `headers` of an answer that says when to try again (every 503)."""
+    return {"Retry-After": {"description": description, "schema": {"type": "integer"}}}
 
 
 def _field(loc: tuple[int | str, ...]) -> str:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.auth import AUTHENTICATED
 from app.api.dependencies.container import Provided
+from app.api.problems import retry_after_header
 from app.controllers.health import HealthController, HealthReport
 from containers import Container
 
@@ -27,12 +28,7 @@ router = APIRouter(tags=["health"])
         503: {
             "model": HealthReport,
             "description": "A required database is down",
-            "headers": {
-                "Retry-After": {
-                    "description": "Seconds to wait before asking again",
-                    "schema": {"type": "integer"},
-                }
-            },
+            "headers": retry_after_header("Seconds to wait before asking again"),
         }
     },
 )

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from app.api.dependencies.container import Provided
+from app.api.problems import retry_after_header
 from app.controllers.readiness import ReadinessController
 from containers import Container
 
@@ -49,12 +50,7 @@ async def live() -> Probe:
         503: {
             "model": Probe,
             "description": "A required database is down, or its schema is behind head",
-            "headers": {
-                "Retry-After": {
-                    "description": "Seconds to wait before asking again",
-                    "schema": {"type": "integer"},
-                }
-            },
+            "headers": retry_after_header("Seconds to wait before asking again"),
         }
     },
 )
