@@ -22,6 +22,10 @@ from settings import DatabaseConfig
 logger = logging.getLogger("multidb.adapters")
 
 SCHEMA_RECHECK_SECONDS = 5.0
+# How long an upgrade may run once started, whatever the request that started it waits:
+# long enough for an index built on a large table, short enough that an upgrade whose
+# connection hangs does not hold the schema checks for good.
+UPGRADE_TIMEOUT = 600.0
 
 
 class StoreAdapter(Store):
@@ -40,6 +44,7 @@ class StoreAdapter(Store):
         self._schema: SchemaState = "unknown"
         self._schema_checked_at = 0.0
         self._schema_lock = asyncio.Lock()
+        self._upgrading: asyncio.Task[None] | None = None
         self._schema_said = ""  # the last check's finding, logged when it changes
         # Resources whose table or collection the last check (or a statement) found missing:
         # their calls answer 503 without reaching the database.
@@ -117,7 +122,7 @@ class StoreAdapter(Store):
             self._schema_checked_at = time.monotonic()
             status = await self.migrations.status(self.resources)
             if status.behind and self.config.auto_migrate:
-                await self.migrations.upgrade(self.resources)
+                await self._upgrade()
                 logger.info("database %s: schema upgraded to head", self.name)
             elif status.behind:
                 said = status.describe()
@@ -134,6 +139,38 @@ class StoreAdapter(Store):
                 logger.info("database %s: schema at head again", self.name)
             self._schema, self._schema_said, self._missing = "current", "", frozenset()
             return self._schema
+
+    async def _upgrade(self) -> None:
+        """An upgrade is never cut halfway by the time limit of the call that started it:
+        DDL is not transactional on MariaDB or MongoDB, so a revision cut between its
+        CREATE TABLE and its version row would leave a table that every later upgrade
+        tries to create again ("already exists"), and the database refused for good.
+        It runs as a task of its own; a call that gives up leaves it running, and the
+        next check waits for the same task."""
+        if self._upgrading is None or self._upgrading.done():
+            if self._upgrading is not None and not self._upgrading.cancelled():
+                self._upgrading.exception()  # seen: a new try follows
+            self._upgrading = asyncio.create_task(
+                self._upgrade_within(UPGRADE_TIMEOUT), name=f"upgrade of {self.name}"
+            )
+        await asyncio.shield(self._upgrading)
+
+    async def _upgrade_within(self, seconds: float) -> None:
+        async with asyncio.timeout(seconds):
+            await self.migrations.upgrade(self.resources)
+
+    async def _stop_upgrade(self) -> None:
+        """At disconnect: an upgrade still running is given CONNECT_TIMEOUT to end."""
+        task, self._upgrading = self._upgrading, None
+        if task is None or task.done():
+            return
+        try:
+            async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
+                await asyncio.shield(task)
+        except TimeoutError:
+            task.cancel()
+        except Exception:  # said by the call that waited for it
+            pass
 
     @property
     def _upgrade_command(self) -> str:

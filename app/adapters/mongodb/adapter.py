@@ -93,6 +93,7 @@ class MongoAdapter(StoreAdapter):
         self._client = AsyncMongoClient(host, **options)
 
     async def disconnect(self) -> None:
+        await self._stop_upgrade()
         if self._client is not None:
             await self._client.close()
 

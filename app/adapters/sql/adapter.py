@@ -49,6 +49,7 @@ class SQLAdapter(StoreAdapter):
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def disconnect(self) -> None:
+        await self._stop_upgrade()
         if self._engine is None:
             return
         for engine in self._engines:
