@@ -18,13 +18,15 @@ from __future__ import annotations
 import logging
 import re
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
 from app.request_context import CURRENT, RequestContext
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")

@@ -1,35 +1,56 @@
 """WORKERS processes on one listening socket, under uvicorn's process manager: a worker
 that dies or stops answering its health check is replaced, SIGHUP replaces every worker
 (each replacement serves before the worker it replaces is stopped), SIGTTIN and SIGTTOU
-add or remove one, and SIGTERM or SIGINT drain them all."""
+add or remove one, and SIGTERM or SIGINT drain them all.
+
+The supervisor imports none of the app: it has the settings, uvicorn and the HTTP protocol
+of app/api/server.py, and 45 MiB where it had 100. Each worker builds the app
+(WORKER_APP); the startup done once for all (app/launch/prepare.py) runs in a process of
+its own before them."""
 
 from __future__ import annotations
 
-import asyncio
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import FastAPI
-from uvicorn.config import Config
 from uvicorn.supervisors import Multiprocess
 
+from app.api.server import server_config
+from app.logs import configure_logging
 from app.observability.multiprocess import share_between_workers, shared_directory, worker_exited
+from settings import Settings
+
+# uvicorn imports it by this name in each worker (Config(factory=True)).
+WORKER_APP = "app.launch.worker:worker_app"
+# Run as `python -m`, once, before the workers start.
+PREPARE = "app.launch.prepare"
+# How long a new worker may take to start serving, and a live one to answer the supervisor's
+# ping, before it is killed (uvicorn's default, 5 s, is less than a loaded machine takes
+# to import the service: a SIGHUP would then give up, and keep the old workers).
+WORKER_TIMEOUT = 30
 
 
-def before_workers_start(app: FastAPI) -> None:
-    """Everything done once, in the launching process, before any worker starts: the
-    startup of `app` (migrations where AUTO_MIGRATE allows, the connection budget), run
-    and closed here so that the workers find every schema at head. What the workers
-    must inherit, such as a metrics directory in their environment, is set up here too."""
-    asyncio.run(_start_and_stop(app))
+def supervise(settings: Settings) -> int:
+    """Serve HOST:PORT with WORKERS processes until SIGTERM or SIGINT: the exit code of
+    `python -m app`."""
+    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=True)
+    prepared = subprocess.run([sys.executable, "-m", PREPARE], check=False)
+    if prepared.returncode != 0:  # it said why
+        return prepared.returncode
     # The workers write their metrics into one directory, which /metrics adds up: the one
     # PROMETHEUS_MULTIPROC_DIR names (emptied), else a new one.
     share_between_workers(shared_directory())
-
-
-async def _start_and_stop(app: FastAPI) -> None:
-    async with app.router.lifespan_context(app):
-        pass
+    config = server_config(
+        WORKER_APP,
+        settings,
+        factory=True,
+        workers=settings.WORKERS,
+        timeout_worker_healthcheck=WORKER_TIMEOUT,
+    )
+    Supervisor(config, sockets=[config.bind_socket()]).run()
+    return 0
 
 
 class Supervisor(Multiprocess):
@@ -62,7 +83,3 @@ class Supervisor(Multiprocess):
         for pid in before - {process.pid for process in self.processes}:
             if pid is not None:
                 worker_exited(pid)
-
-
-def run_workers(config: Config) -> None:
-    Supervisor(config, sockets=[config.bind_socket()]).run()

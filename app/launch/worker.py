@@ -11,9 +11,6 @@ from app.main import create_app
 from containers import Container
 from settings import Settings
 
-# uvicorn imports it by this name in each worker (Config(factory=True)).
-WORKER_APP = f"{__name__}:worker_app"
-
 
 def worker_app() -> FastAPI:
     settings = Settings().for_worker()
