@@ -1,6 +1,7 @@
 """What a serving process holds (bench/README.md, "Issue 11: memory"): the driver of each
 configured kind of database and nothing of the others, no Alembic when no schema is
-changed, no command line; and a supervisor of WORKERS processes that holds none of the app."""
+changed, no command line, no metrics client with METRICS off; and a supervisor of
+WORKERS processes that holds none of the app."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import prometheus_client
 import pytest
 
+from app.api.routes.metrics import CONTENT_TYPE
 from tests.support import backends, workers
 from tests.support.process import service_environment
 
@@ -26,8 +29,16 @@ async def start(app):
 
 asyncio.run(start(_default_app()))
 """
-DRIVERS = {"sqlite": "aiosqlite", "postgres": "asyncpg", "mysql": "aiomysql", "mongodb": "pymongo"}
-NEVER_WHILE_SERVING = ("alembic", "mako", "pygments", "app.cli", "app.shards")
+DRIVERS = {
+    "sqlite": "aiosqlite",
+    "postgres": "asyncpg",
+    "mysql": "aiomysql",
+    "mongodb": "pymongo",
+    "sqlserver": "aioodbc",
+}
+# With neither SQL Server nor METRICS: SQLAlchemy's MySQL and PostgreSQL dialects stay,
+# for the tables' mysql_charset and the JSONB variant of the models' JSON columns.
+UNNEEDED = ("sqlalchemy.dialects.mssql", "prometheus_client", "alembic", "mako", "app.cli", "app.shards")
 
 
 def holds(modules: set[str], package: str) -> bool:
@@ -59,7 +70,7 @@ def test_a_started_service_imports_only_its_own_driver_and_no_schema_machinery(
     modules = set(json.loads(started.stdout))
     own = DRIVERS[primary["DB_TYPE"]]
     assert holds(modules, own)
-    unneeded = [*(driver for driver in DRIVERS.values() if driver != own), *NEVER_WHILE_SERVING]
+    unneeded = [*(driver for driver in DRIVERS.values() if driver != own), *UNNEEDED]
     assert not [package for package in unneeded if holds(modules, package)]
 
 
@@ -76,3 +87,7 @@ async def test_the_supervisor_of_workers_maps_none_of_the_app(tmp_path: Path) ->
     app = ("sqlalchemy", "dependency_injector", "_sqlite3")
     assert all(package in worker for package in app)
     assert not [package for package in app if package in supervisor]
+
+
+def test_the_metrics_content_type_written_without_prometheus_client_is_its_own() -> None:
+    assert CONTENT_TYPE == prometheus_client.CONTENT_TYPE_LATEST

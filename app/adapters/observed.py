@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from opentelemetry.trace import TracerProvider
 
@@ -25,9 +25,11 @@ from app.adapters.composite import CompositeAdapter
 from app.adapters.interface import DatabaseAdapter, Store, Transactional
 from app.adapters.sql.replicated import ReplicatedAdapter
 from app.adapters.store import StoreAdapter
-from app.observability.metrics import Metrics
 from app.observability.recorder import DatabaseRecorder
 from app.observability.tracing import DatabaseSpans
+
+if TYPE_CHECKING:
+    from app.observability.metrics import Metrics  # prometheus-client: imported with METRICS on only
 
 OPERATIONS = ("get", "list", "get_many", "insert", "update", "delete", "ping")
 Call = Callable[..., Awaitable[Any]]

@@ -14,13 +14,15 @@ it out through a holder that `HttpMetricsMiddleware`, outermost, put in the scop
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability.metrics import Metrics
+if TYPE_CHECKING:
+    from app.observability.metrics import Metrics  # prometheus-client: imported with METRICS on only
+
 
 HOLDER = "multidb.route_template"
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

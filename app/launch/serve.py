@@ -10,17 +10,19 @@ from pkgutil import resolve_name
 
 from pydantic import ValidationError
 
-from app.launch.supervisor import supervise
 from settings import Settings, describe_validation_error
 
-# The service in this process: imported only when it runs here (WORKERS=1).
+# Each way of serving is imported only when it runs: one process (WORKERS=1) holds none
+# of the supervisor, the supervisor of WORKERS processes none of the app.
 IN_THIS_PROCESS = "app.launch.single:serve_here"
+UNDER_A_SUPERVISOR = "app.launch.supervisor:supervise"
 
 
 def serve() -> int:
     """Serve HOST:PORT until SIGTERM or SIGINT: the exit code of `python -m app`."""
     settings = launch_settings()
     if settings.WORKERS > 1:
+        supervise: Callable[[Settings], int] = resolve_name(UNDER_A_SUPERVISOR)
         return supervise(settings)
     serve_here: Callable[[], int] = resolve_name(IN_THIS_PROCESS)
     return serve_here()

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pkgutil import resolve_name
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric, String, TypeDecorator, Uuid
-from sqlalchemy.dialects import mssql, mysql, postgresql
+from sqlalchemy import JSON, NVARCHAR, BigInteger, DateTime, Dialect, Numeric, String, TypeDecorator, Uuid
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 
 from app.models.types import CENT
+
+# Each dialect's timestamp to the millisecond, with its options: a dialect's module is
+# imported with the dialect, never by the models alone (MySQL's and SQL Server's are
+# 2 MiB of a process that speaks neither; bench/README.md, "Issue 11: memory").
+PRECISE_TIMESTAMPS: dict[str, tuple[str, dict[str, int]]] = {
+    "postgresql": ("sqlalchemy.dialects.postgresql:TIMESTAMP", {"precision": 3}),
+    "mysql": ("sqlalchemy.dialects.mysql:DATETIME", {"fsp": 3}),
+    "mariadb": ("sqlalchemy.dialects.mysql:DATETIME", {"fsp": 3}),
+    "mssql": ("sqlalchemy.dialects.mssql:DATETIME2", {"precision": 3}),
+}
 
 
 def Text(length: int) -> TypeEngine[str]:  # noqa: N802 - reads like the other column types
@@ -21,7 +32,7 @@ def Text(length: int) -> TypeEngine[str]:  # noqa: N802 - reads like the other c
         String(length)
         .with_variant(String(length, collation="C"), "postgresql")
         .with_variant(String(length, collation="utf8mb4_bin"), "mysql", "mariadb")
-        .with_variant(mssql.NVARCHAR(length, collation="Latin1_General_100_BIN2"), "mssql")
+        .with_variant(NVARCHAR(length, collation="Latin1_General_100_BIN2"), "mssql")
     )
 
 
@@ -40,13 +51,11 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        precise: dict[str, TypeEngine[Any]] = {
-            "postgresql": postgresql.TIMESTAMP(precision=3),
-            "mysql": mysql.DATETIME(fsp=3),
-            "mariadb": mysql.DATETIME(fsp=3),
-            "mssql": mssql.DATETIME2(precision=3),  # type: ignore[no-untyped-call]
-        }
-        return dialect.type_descriptor(precise.get(dialect.name, DateTime()))
+        if dialect.name not in PRECISE_TIMESTAMPS:
+            return dialect.type_descriptor(DateTime())
+        path, options = PRECISE_TIMESTAMPS[dialect.name]
+        precise: type[TypeEngine[Any]] = resolve_name(path)
+        return dialect.type_descriptor(precise(**options))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

@@ -3,9 +3,11 @@ looked up once (a label lookup costs more than the observation itself)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.observability.metrics import Metrics
+if TYPE_CHECKING:
+    from app.observability.metrics import Metrics  # prometheus-client: imported with METRICS on only
+
 
 FAILED = frozenset({"conflict", "unavailable", "timeout", "error"})
 NO_ANSWER = frozenset({"unavailable", "timeout"})

@@ -5,7 +5,6 @@ from typing import Annotated
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from app.api.auth import AUTHENTICATED, CHALLENGE, presents
 from app.api.dependencies.container import Provided
@@ -15,6 +14,9 @@ from containers import Container
 from settings import Settings
 
 PATH = "/metrics"
+# prometheus_client.CONTENT_TYPE_LATEST, written here so that the route does not import
+# prometheus-client with METRICS=false (tests/test_serving_imports.py checks they agree).
+CONTENT_TYPE = "text/plain; version=1.0.0; charset=utf-8"
 EXAMPLE = 'multidb_db_up{database="products_db",type="postgres"} 1.0\n'
 router = APIRouter()
 
@@ -31,7 +33,7 @@ router = APIRouter()
     responses={
         200: {
             "description": "The metrics",
-            "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}, "example": EXAMPLE}},
+            "content": {CONTENT_TYPE: {"schema": {"type": "string"}, "example": EXAMPLE}},
         },
         **problem_responses(404),  # and 401: declared with the API keys, or said above for METRICS_KEY
     },
@@ -57,7 +59,7 @@ async def metrics(
     text = controller.render()
     if text is None:
         return problem(404, "metrics are off (METRICS=false)")
-    return Response(text, media_type=CONTENT_TYPE_LATEST)
+    return Response(text, media_type=CONTENT_TYPE)
 
 
 def metrics_public(settings: Settings) -> frozenset[str]:
