@@ -136,7 +136,10 @@ class DriverPool(SQLAdapter):
         touched(self.name)
         deadline = self._loop.time() + self.config.QUERY_TIMEOUT
         try:
-            async with asyncio.timeout_at(deadline):
+            if self._schema_check_due():  # the one step of `_before` that waits
+                async with asyncio.timeout_at(deadline):
+                    await self._before(resource)
+            else:  # no timer to set and cancel on every call
                 await self._before(resource)
             current = self._unit_of_work.get()
             if current is not None:
