@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 
 from bench.servers import Server, StartFailed, free_port
-from tests.support.haproxy import SERVED_BY, command, rendered
+from tests.support.haproxy import HAPROXY, SERVED_BY, command, rendered
 
 ROTATION_TIMEOUT = 30.0
 
@@ -26,6 +26,8 @@ class Balanced(Server):
     instances: Sequence[Server] = field(default=())
 
     def start(self) -> None:
+        if HAPROXY is None:
+            raise StartFailed(f"{self.name}: haproxy is not installed (Debian: apt-get install haproxy)")
         try:
             for instance in self.instances:
                 instance.start()
