@@ -15,8 +15,8 @@ copy: a one-line layer innermost keeps a hold of it.
 
 from __future__ import annotations
 
-import logging
 import re
+import time
 from time import perf_counter
 from typing import Any
 
@@ -24,12 +24,11 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
+from app.logs import AccessLine, write_access
 from app.request_context import CURRENT, RequestContext
 
 HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
-# The access line goes to uvicorn's access logger, in place of the one uvicorn writes.
-ACCESS = logging.getLogger("uvicorn.access")
 
 
 def new_request_id() -> str:
@@ -69,8 +68,7 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if ACCESS.isEnabledFor(logging.INFO):
-                _log_access(scope, context, status, started)
+            _log_access(scope, context, status, started)
         context.finished = True
 
 
@@ -81,23 +79,12 @@ def _log_access(scope: Scope, context: RequestContext, status: int, started: flo
     client = scope.get("client")
     # host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
     address = f"{client[0]}:{client[1]}" if client else None
-    fields = {
-        "client": address,
-        "method": scope["method"],
-        "route": route,
-        "status": status,
-        "duration_ms": duration_ms,
-        "databases": databases,
-    }
-    message = '%s - "%s %s" %d in %.1f ms%s'
     on = f" on {', '.join(databases)}" if databases else ""
-    args = (address or "-", scope["method"], route or "(no route)", status, duration_ms, on)
-    # A record made here rather than by ACCESS.info(): logging's look for the caller's frame
-    # is a third of a line's cost, and the caller is known.
-    record = ACCESS.makeRecord(
-        ACCESS.name, logging.INFO, __file__, 0, message, args, None, extra={"access": fields}
+    method = scope["method"]
+    message = f'{address or "-"} - "{method} {route or "(no route)"}" {status:d} in {duration_ms:.1f} ms{on}'
+    write_access(
+        AccessLine(message, context.id, address, method, route, status, duration_ms, databases, time.time())
     )
-    ACCESS.handle(record)
 
 
 def log_refusal(
@@ -105,22 +92,8 @@ def log_refusal(
 ) -> None:
     """The access line of an answer the HTTP server gave before the application (408, 431):
     no route was matched, so the path stands in (without its query), with the reason."""
-    fields: dict[str, object] = {
-        "client": client,
-        "method": method,
-        "route": None,
-        "status": status,
-        "databases": [],
-    }
-    args = (client or "-", method, path, status, detail)
-    record = ACCESS.makeRecord(
-        ACCESS.name, logging.INFO, __file__, 0, '%s - "%s %s" %d (%s)', args, None, extra={"access": fields}
-    )
-    token = CURRENT.set(RequestContext(request_id))  # the line carries the id the answer carries
-    try:
-        ACCESS.handle(record)
-    finally:
-        CURRENT.reset(token)
+    message = f'{client or "-"} - "{method} {path}" {status:d} ({detail})'
+    write_access(AccessLine(message, request_id, client, method, None, status, None, [], time.time()))
 
 
 def _route_template(routed: Scope | None) -> str | None:
