@@ -1,4 +1,5 @@
-"""X-Request-ID on every request and every answer, and one access line per request.
+"""X-Request-ID on every request and every answer, one access line per request, and with
+METRICS the HTTP metrics (app.observability.http): one layer observes each request.
 
 The id is the client's X-Request-ID when it is well formed (1 to 128 characters of
 A-Z a-z 0-9 and `- _ . : + / =`), else a new UUIDv7: anything else is replaced, never
@@ -25,6 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
 from app.logs import AccessLine, write_access
+from app.observability.http import HttpRecorder
+from app.observability.metrics import Metrics
 from app.request_context import CURRENT, RequestContext
 
 HEADER = b"x-request-id"
@@ -43,8 +46,11 @@ def _taken(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """With `http`, it also records the HTTP metrics: one layer observes each request."""
+
+    def __init__(self, app: ASGIApp, http: HttpRecorder | None = None) -> None:
         self.app = app
+        self.http = http
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,6 +62,8 @@ class RequestIdMiddleware:
         CURRENT.set(context)
         header = (HEADER, context.id.encode("ascii"))
         status = 500  # what uvicorn answers if nothing was sent
+        http = self.http
+        method = http.started(scope["method"]) if http is not None else ""
         started = perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -68,13 +76,18 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            _log_access(scope, context, status, started)
+            seconds = perf_counter() - started
+            route = _route_template(context.routed)
+            if http is not None:
+                http.finished(method, route, status, seconds)
+            _log_access(scope, context, route, status, seconds)
         context.finished = True
 
 
-def _log_access(scope: Scope, context: RequestContext, status: int, started: float) -> None:
-    duration_ms = round((perf_counter() - started) * 1000, 2)
-    route = _route_template(context.routed)
+def _log_access(
+    scope: Scope, context: RequestContext, route: str | None, status: int, seconds: float
+) -> None:
+    duration_ms = round(seconds * 1000, 2)
     databases = sorted(context.databases)
     client = scope.get("client")
     # host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
@@ -126,8 +139,10 @@ class _KeepRoutedScope:
         await self.app(scope, receive, send)
 
 
-def install_request_ids(app: FastAPI) -> None:
-    """Call before adding any other middleware: its inner layer must be the innermost."""
+def install_request_ids(app: FastAPI, metrics: Metrics | None = None) -> None:
+    """Call before adding any other middleware: its inner layer must be the innermost. With
+    `metrics`, the HTTP metrics are recorded too."""
     app.add_middleware(_KeepRoutedScope)
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: RequestIdMiddleware(build())  # type: ignore[method-assign]
+    http = HttpRecorder(metrics) if metrics is not None else None
+    app.build_middleware_stack = lambda: RequestIdMiddleware(build(), http)  # type: ignore[method-assign]
