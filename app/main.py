@@ -19,7 +19,7 @@ from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.request_ids import install_request_ids
 from app.api.routes import routers
 from app.api.routes.metrics import metrics_public
-from app.api.routes.status import install_status
+from app.api.routes.status import STATUS_URL, install_status
 from app.api.server import warn_without_limits
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
@@ -76,7 +76,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         amend_openapi(app, document_tenants(selected, settings.TENANT_FROM, settings.TENANT_HEADER))
     if settings.api_keys:
         public = PUBLIC_PATHS | PUBLIC_DOCS | metrics_public(settings)
-        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=public)
+        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=public, pages={STATUS_URL})
         amend_openapi(app, document_api_keys)
     if settings.CORS_ORIGINS:  # outside the key check: a browser's preflight carries no key
         app.add_middleware(CORSMiddleware, **cors_options(settings))
