@@ -16,6 +16,7 @@ copy: a one-line layer innermost keeps a hold of it.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from time import perf_counter
@@ -25,7 +26,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
-from app.logs import AccessLine, write_access
+from app.logs import ACCESS, AccessLine, write_access
 from app.observability.http import HttpRecorder
 from app.observability.metrics import Metrics
 from app.request_context import CURRENT, RequestContext
@@ -77,10 +78,13 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = perf_counter() - started
-            route = _route_template(context.routed)
-            if http is not None:
-                http.finished(method, route, status, seconds)
-            _log_access(scope, context, route, status, seconds)
+            logged = ACCESS.isEnabledFor(logging.INFO)  # not at LOG_LEVEL=WARNING
+            if http is not None or logged:
+                route = _route_template(context.routed)
+                if http is not None:
+                    http.finished(method, route, status, seconds)
+                if logged:
+                    _log_access(scope, context, route, status, seconds)
         context.finished = True
 
 
