@@ -313,6 +313,14 @@ class DriverPool(SQLAdapter):
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
         """BEGIN, COMMIT or ROLLBACK."""
 
+    async def _update_and_read(
+        self, connection: Any, deadline: float, update: Statement, values: Row, read: Statement, key: Row
+    ) -> tuple[int, Record | None]:
+        """For a dialect without UPDATE ... RETURNING: `update`, then `read` of the row it
+        meant, in one transaction (the unit of work's, if any): how many rows it changed, and
+        the row as stored after it (None if there is none)."""
+        raise NotImplementedError(f"{type(self).__name__} has UPDATE ... RETURNING")
+
     def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
         """The domain error for one of the driver's errors; the error itself when it is a bug."""
         if isinstance(error, self.conflict_errors) and resource is not None:
