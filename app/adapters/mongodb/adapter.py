@@ -28,6 +28,7 @@ from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
 from app.adapters.mongodb.pool_events import PoolWatch
 from app.adapters.mongodb.sockets import close_sockets_of_cancelled_connects
+from app.adapters.slots import Slots
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
@@ -69,11 +70,16 @@ class MongoAdapter(StoreAdapter):
         close_sockets_of_cancelled_connects()
         self._pool_watch = PoolWatch()
         config = self.config
+        # Each call's operations wait their turn here, first come first served, rather than
+        # in PyMongo's pool: its wait with waitQueueTimeoutMS is an asyncio.wait_for, a task
+        # per waiting operation (bench/README.md, "MongoDB").
+        self._slots = Slots(config.POOL_SIZE + config.MAX_OVERFLOW)
         options: dict[str, Any] = {
             "serverSelectionTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
             "connectTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
             "maxPoolSize": config.POOL_SIZE + config.MAX_OVERFLOW,
-            # Without it a request waits for a free connection until QUERY_TIMEOUT.
+            # Behind the gate an operation rarely waits for a connection; one outside it
+            # (a commit, a ping, a migration) still waits at most POOL_TIMEOUT.
             "waitQueueTimeoutMS": int(config.POOL_TIMEOUT * 1000),
             "uuidRepresentation": "standard",
             "tz_aware": True,
@@ -106,7 +112,7 @@ class MongoAdapter(StoreAdapter):
         if self._client is None:
             return None
         size = self.config.POOL_SIZE + self.config.MAX_OVERFLOW  # maxPoolSize
-        return PoolUse(self._pool_watch.checked_out, size, self._pool_watch.waiting)
+        return PoolUse(self._pool_watch.checked_out, size, self._slots.waiting + self._pool_watch.waiting)
 
     @property
     def identity(self) -> str:
@@ -133,13 +139,17 @@ class MongoAdapter(StoreAdapter):
         """The unit of work's session; else a session for this one write (a single
         document changes atomically without a transaction, and without its commit's round
         trip), whose operation time becomes the client's token once it is acknowledged."""
-        if self._session is not None:
-            yield self._session
-            return
-        assert self._client is not None
-        async with self._client.start_session() as session:
-            yield session
-            self._wrote(session)
+        await self._take_slot()
+        try:
+            if self._session is not None:
+                yield self._session
+                return
+            assert self._client is not None
+            async with self._client.start_session() as session:
+                yield session
+                self._wrote(session)
+        finally:
+            self._slots.give()
 
     def _wrote(self, session: AsyncClientSession) -> None:
         # Committed: the session's operation time is the client's read-your-writes token.
@@ -152,12 +162,16 @@ class MongoAdapter(StoreAdapter):
         (afterClusterTime: on a replica set, a secondary waits until it has replayed that
         far); else in none (PyMongo's implicit one)."""
         wanted = consistency.current().seen.get(self.name)
-        if self._session is not None or wanted is None or (after := _timestamp(wanted)) is None:
-            return await read(self._session)
-        assert self._client is not None
-        async with self._client.start_session(causal_consistency=True) as session:
-            session.advance_operation_time(after)
-            return await read(session)
+        await self._take_slot()
+        try:
+            if self._session is not None or wanted is None or (after := _timestamp(wanted)) is None:
+                return await read(self._session)
+            assert self._client is not None
+            async with self._client.start_session(causal_consistency=True) as session:
+                session.advance_operation_time(after)
+                return await read(session)
+        finally:
+            self._slots.give()
 
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
         retrying = _retrying.set(True)
