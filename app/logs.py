@@ -66,8 +66,8 @@ def write_access(line: AccessLine) -> None:
 
     The service's own handlers (ServiceHandler) format and write it directly: no record, no
     filters, no formatter lookup: about half of what a record cost (bench/README.md,
-    "Observability: what moved which figure"). Any other handler gets a record, as does every handler while ACCESS
-    has a filter that is not the service's."""
+    "Observability: what moved which figure"). Any other handler gets a record, as does
+    every handler while ACCESS has a filter that is not the service's."""
     if ACCESS.disabled or not ACCESS.isEnabledFor(logging.INFO):
         return
     filters = ACCESS.filters
