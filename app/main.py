@@ -10,6 +10,7 @@ from app.api.auth import PUBLIC_PATHS, ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.cors import CORSMiddleware, cors_options
+from app.api.dispatch import dispatch_by_first_segment
 from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
 from app.api.http_metrics import HttpMetricsMiddleware, RouteTemplate, telemetry
@@ -83,6 +84,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
     if (metrics := container.metrics()) is not None:  # outside all: refusals are counted too
         app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+    dispatch_by_first_segment(app.router)
     return app
 
 
