@@ -10,6 +10,7 @@ from app.api.auth import PUBLIC_PATHS, ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.cors import CORSMiddleware, cors_options
+from app.api.dispatch import dispatch_by_first_segment
 from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
 from app.api.http_metrics import telemetry
@@ -81,6 +82,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     if settings.CORS_ORIGINS:  # outside the key check: a browser's preflight carries no key
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
+    dispatch_by_first_segment(app.router)
     return app
 
 
