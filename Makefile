@@ -43,7 +43,8 @@ bench-composites: | $(PY)
 	$(PY) -m pip install -q $$($(BENCH_EXTRA))
 	PYTHONPATH=$(CURDIR) $(PY) -m bench --plan composites $(BENCH_ARGS)
 
-# WORKERS=1 against WORKERS=2 on PostgreSQL, wrk -c64 (bench/README.md, "The scaling curve"), ~3 minutes.
+# WORKERS=1, WORKERS=2 and 2 instances behind HAProxy on PostgreSQL, wrk -c64 (bench/README.md,
+# "The scaling curve"), ~4 minutes.
 # Under make bench, it takes the same arguments (--postgres-url, --out, --note ...).
 SCALING_ARGS ?= $(BENCH_ARGS)
 bench-scaling: | $(PY)

@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any, Literal, TextIO
 
 from app.request_context import request_id
@@ -14,6 +18,82 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _WORKER_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 # One encoder for every line: json.dumps with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# The access line goes to uvicorn's access logger, in place of the one uvicorn writes.
+ACCESS = logging.getLogger("uvicorn.access")
+
+
+@dataclass(slots=True)
+class AccessLine:
+    """One request's access line (app.api.request_ids): its message and its fields."""
+
+    message: str
+    request_id: str | None
+    client: str | None  # host:port
+    method: str
+    route: str | None  # the template, never the path
+    status: int
+    duration_ms: float | None  # None for an answer the HTTP server gave itself
+    databases: list[str]
+    created: float  # time.time()
+
+    def fields(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "client": self.client,
+            "method": self.method,
+            "route": self.route,
+            "status": self.status,
+        }
+        if self.duration_ms is not None:
+            found["duration_ms"] = self.duration_ms
+        found["databases"] = self.databases
+        return found
+
+    def record(self) -> logging.LogRecord:
+        """The line as a record of ACCESS, for any handler but the service's."""
+        # Made here rather than by ACCESS.info(): logging's look for the caller's frame is a
+        # third of a record's cost, and the caller is known.
+        extra = {"access": self.fields(), "request_id": self.request_id}
+        record = ACCESS.makeRecord(
+            ACCESS.name, logging.INFO, __file__, 0, self.message, (), None, extra=extra
+        )
+        record.created = self.created
+        record.msecs = int((self.created - int(self.created)) * 1000) + 0.0
+        return record
+
+
+def write_access(line: AccessLine) -> None:
+    """`line`, written as logging would write a record of ACCESS at INFO, to the same handlers.
+
+    The service's own handlers (ServiceHandler) format and write it directly: no record, no
+    filters, no formatter lookup: about half of what a record cost (bench/README.md,
+    "Observability: what moved which figure"). Any other handler gets a record, as does
+    every handler while ACCESS has a filter that is not the service's."""
+    if ACCESS.disabled or not ACCESS.isEnabledFor(logging.INFO):
+        return
+    filters = ACCESS.filters
+    if filters and (len(filters) > 1 or type(filters[0]) is not ServiceAccessOnly):
+        ACCESS.handle(line.record())
+        return
+    record = None
+    logger: logging.Logger | None = ACCESS
+    while logger is not None:
+        for handler in logger.handlers:
+            if handler.level > logging.INFO:
+                continue
+            if isinstance(handler, ServiceHandler):
+                handler.write_access(line)
+            else:
+                record = record or line.record()
+                handler.handle(record)
+        logger = logger.parent if logger.propagate else None
+
+
+class ServiceAccessOnly(logging.Filter):
+    """On ACCESS: lets the service's access lines through, not the ones uvicorn's protocols
+    write (the service's have the route template, the duration and the databases)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return hasattr(record, "access")
 
 
 class RedactSecrets(logging.Filter):
@@ -29,10 +109,25 @@ class RedactSecrets(logging.Filter):
             text = text.replace(secret, "***")
         return text
 
+    def redact_access(self, line: AccessLine) -> AccessLine:
+        """`line` with its text redacted, as a record's message is."""
+        if not self._secrets:
+            return line
+        redact = self._redact
+        return AccessLine(
+            redact(line.message), line.request_id, line.client and redact(line.client),
+            redact(line.method), line.route and redact(line.route), line.status, line.duration_ms,
+            line.databases, line.created,
+        )  # fmt: skip
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self._secrets:
             record.msg = self._redact(record.getMessage())
             record.args = None
+            access = getattr(record, "access", None)
+            if access is not None:  # an access line's fields, as in redact_access
+                redact = self._redact
+                record.access = {k: redact(v) if isinstance(v, str) else v for k, v in access.items()}
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             if record.exc_text:
@@ -41,10 +136,12 @@ class RedactSecrets(logging.Filter):
 
 
 class WithRequestId(logging.Filter):
-    """Stamps each line with the id of the request being served (None outside one)."""
+    """Stamps each line with the id of the request being served (None outside one), unless
+    it names its request itself (an access line)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id()
+        if not hasattr(record, "request_id"):
+            record.request_id = request_id()
         return True
 
 
@@ -54,11 +151,31 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self, with_pid: bool = False) -> None:
         super().__init__(_WORKER_FORMAT if with_pid else _FORMAT)
+        self._second = -1
+        self._second_text = ""
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         line = super().formatMessage(record)
         found = getattr(record, "request_id", None)
         return f"{line} request_id={found}" if found else line
+
+    def format_access(self, line: AccessLine) -> str:
+        """The line formatMessage makes of `line.record()`, without the record."""
+        second = int(line.created)
+        if second != self._second:  # formatTime's text, made once a second
+            self._second, self._second_text = (
+                second,
+                time.strftime(self.default_time_format, self.converter(second)),
+            )
+        values = {
+            "asctime": f"{self._second_text},{int((line.created - second) * 1000):03d}",
+            "levelname": "INFO",
+            "name": ACCESS.name,
+            "message": line.message,
+            "process": os.getpid(),
+        }
+        text = self._fmt % values if self._fmt is not None else line.message
+        return f"{text} request_id={line.request_id}" if line.request_id else text
 
 
 class JsonFormatter(logging.Formatter):
@@ -71,7 +188,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -88,6 +205,65 @@ class JsonFormatter(logging.Formatter):
             line["exception"] = record.exc_text
         return _ENCODE(line)
 
+    def format_access(self, line: AccessLine) -> str:
+        """What format makes of `line.record()`, without the record: the same JSON, text
+        escaped by the same encoder (route templates and database names included)."""
+        pid = f', "pid": {os.getpid()}' if self.with_pid else ""
+        request = _string_or_null(line.request_id)
+        duration = "" if line.duration_ms is None else f', "duration_ms": {line.duration_ms!r}'
+        databases = ", ".join(map(encode_basestring, line.databases))
+        return (
+            f'{{"time": "{_utc_time(line.created)}", "level": "INFO", "logger": "{ACCESS.name}", '
+            f'"message": {encode_basestring(line.message)}, "request_id": {request}{pid}, '
+            f'"client": {_string_or_null(line.client)}, "method": {encode_basestring(line.method)}, '
+            f'"route": {_string_or_null(line.route)}, "status": {line.status:d}{duration}, '
+            f'"databases": [{databases}]}}'
+        )
+
+
+def _string_or_null(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)
+
+
+def _utc_time(created: float) -> str:
+    """UTC, ISO 8601, to the millisecond; the date and time of each second made once."""
+    second = int(created)
+    micro = round((created - second) * 1e6)  # as datetime.fromtimestamp rounds
+    if micro == 1_000_000:
+        second, micro = second + 1, 0
+    if second != _SECOND[0]:
+        _SECOND[:] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{_SECOND[1]}.{micro // 1000:03d}+00:00"
+
+
+_SECOND: list[Any] = [None, ""]  # the last second _utc_time wrote, and its text
+
+
+class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The service's handler (service_handler), which also writes access lines directly
+    (write_access)."""
+
+    def __init__(
+        self, stream: TextIO | None, formatter: TextFormatter | JsonFormatter, redact: RedactSecrets
+    ) -> None:
+        super().__init__(stream)
+        self.setFormatter(formatter)
+        self.addFilter(redact)
+        self.addFilter(WithRequestId())
+        self._format_access = formatter.format_access
+        self._redact = redact
+
+    def write_access(self, line: AccessLine) -> None:
+        try:
+            text = self._format_access(self._redact.redact_access(line)) + self.terminator
+            with self.lock:  # type: ignore[union-attr]
+                self.stream.write(text)
+                self.stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(line.record())
+
 
 def service_handler(
     secrets: Iterable[str],
@@ -97,12 +273,8 @@ def service_handler(
 ) -> logging.Handler:
     """A handler on `stream` (stderr) with secrets redacted, each line with the id of the
     request it was written for, as text or as JSON objects: the same redaction for both."""
-    handler = logging.StreamHandler(stream)
     formatter = JsonFormatter(with_pid) if log_format == "json" else TextFormatter(with_pid)
-    handler.setFormatter(formatter)
-    handler.addFilter(RedactSecrets(secrets))
-    handler.addFilter(WithRequestId())
-    return handler
+    return ServiceHandler(stream, formatter, RedactSecrets(secrets))
 
 
 def configure_logging(
@@ -119,11 +291,8 @@ def configure_logging(
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-    # The access line is the service's (app.api.request_ids), with the route template, the
-    # duration and the databases; the one uvicorn's own protocols write is dropped.
-    access = logging.getLogger("uvicorn.access")
-    access.filters.clear()
-    access.addFilter(lambda record: hasattr(record, "access"))
+    ACCESS.filters.clear()
+    ACCESS.addFilter(ServiceAccessOnly())
     # Alembic says "Context impl ..." and "setup plugin ..." for every database at every
     # start; the service logs what it upgraded itself. Its lines stay for DEBUG.
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:

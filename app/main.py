@@ -10,16 +10,17 @@ from app.api.auth import PUBLIC_PATHS, ApiKeyMiddleware, document_api_keys
 from app.api.body_limit import BodyLimitMiddleware
 from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.cors import CORSMiddleware, cors_options
+from app.api.dispatch import dispatch_by_first_segment
 from app.api.docs import PUBLIC_DOCS, install_docs
 from app.api.headers import NoSniffMiddleware
-from app.api.http_metrics import HttpMetricsMiddleware, RouteTemplate, telemetry
+from app.api.http_metrics import telemetry
 from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit, document_links
 from app.api.problems import install_problem_handlers, problem_json_openapi
 from app.api.request_ids import install_request_ids
 from app.api.routes import routers
 from app.api.routes.metrics import metrics_public
-from app.api.routes.status import install_status
+from app.api.routes.status import STATUS_URL, install_status
 from app.api.server import warn_without_limits
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
@@ -51,12 +52,12 @@ def create_app(container: Container | None = None) -> FastAPI:
     app.state.retry_after = settings.RETRY_AFTER_SECONDS
     install_problem_handlers(app)
     install_docs(app, ask_for_key=bool(settings.api_keys))
-    install_request_ids(app)  # before any other middleware: it has the innermost layer
+    # Before any other middleware: it has the innermost layer. Outside all, it counts every
+    # answer in the HTTP metrics, refusals included.
+    install_request_ids(app, container.metrics())
     install_status(app)
     if tokens_needed(settings):
         app.add_middleware(ConsistencyMiddleware)
-    if container.metrics() is not None:  # innermost: it hands the route template out
-        app.add_middleware(RouteTemplate)
     app.add_middleware(MethodsMiddleware, routes=app.router.routes)
     unserved = unserved_resources(container)  # TENANT_SHARED leaves them out
     for router in routers(container):
@@ -76,13 +77,12 @@ def create_app(container: Container | None = None) -> FastAPI:
         amend_openapi(app, document_tenants(selected, settings.TENANT_FROM, settings.TENANT_HEADER))
     if settings.api_keys:
         public = PUBLIC_PATHS | PUBLIC_DOCS | metrics_public(settings)
-        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=public)
+        app.add_middleware(ApiKeyMiddleware, keys=settings.api_keys, public=public, pages={STATUS_URL})
         amend_openapi(app, document_api_keys)
     if settings.CORS_ORIGINS:  # outside the key check: a browser's preflight carries no key
         app.add_middleware(CORSMiddleware, **cors_options(settings))
     app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
-    if (metrics := container.metrics()) is not None:  # outside all: refusals are counted too
-        app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+    dispatch_by_first_segment(app.router)
     return app
 
 

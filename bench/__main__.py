@@ -43,7 +43,8 @@ def parse(argv: list[str]) -> tuple[Options, Choices]:
         default=PLANS[0],
         help="products: the service against hand-written baselines, per backend (make bench); "
         "composites: ?expand= and SHARDS (make bench-composites); "
-        "scaling: WORKERS=1 against WORKERS=2 on PostgreSQL (make bench-scaling). Default %(default)s",
+        "scaling: WORKERS=1, WORKERS=2 and 2 instances behind HAProxy, on PostgreSQL (make bench-scaling). "
+        "Default %(default)s",
     )
     parser.add_argument("--smoke", action="store_true", help="about a second per workload, one run: for CI")
     parser.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated: %(default)s")

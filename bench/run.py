@@ -51,6 +51,7 @@ class Sample:
     peak_since_start: bool  # the kernel's peak could not be reset before the run
     cpu_us_per_request: float
     connections_opened: int | None = None  # on the database during the run (bench/connections.py)
+    balancer_cpu_us_per_request: float | None = None  # HAProxy's, in front of the server (bench/balanced.py)
 
 
 @dataclass
@@ -83,11 +84,12 @@ def measure(
 ) -> Sample:
     peak_reset = server.reset_peak_rss()
     opened_before = connections() if connections else None
-    cpu_before = server.cpu_seconds()
+    cpu_before, balancer_before = server.cpu_seconds(), server.balancer_cpu_seconds()
     result: WrkResult = run_wrk(
         server.url, workload, options.load, options.seconds, wrk_args(workload, ids_file)
     )
     cpu = server.cpu_seconds() - cpu_before
+    balancer_after = server.balancer_cpu_seconds()
     opened_after = connections() if connections else None
     return Sample(
         backend=backend,
@@ -104,6 +106,11 @@ def measure(
         cpu_us_per_request=cpu * 1e6 / result.requests if result.requests else float("nan"),
         connections_opened=(
             None if opened_before is None or opened_after is None else opened_after - opened_before
+        ),
+        balancer_cpu_us_per_request=(
+            None
+            if balancer_before is None or balancer_after is None or not result.requests
+            else (balancer_after - balancer_before) * 1e6 / result.requests
         ),
     )
 

@@ -1,5 +1,6 @@
 """The scaling curve: the service on PostgreSQL under 1 and then 2 worker processes
-(WORKERS), on GET one and POST, each run's ratio to 1 worker taken round by round."""
+(WORKERS), and as 2 instances of 1 worker behind HAProxy (bench/balanced.py), on GET one
+and POST, each run's ratio to 1 worker taken round by round."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import psutil
 
 from bench.backends import BACKENDS
+from bench.balanced import balanced
 from bench.load import WORKLOADS
 from bench.run import Contender, Options, Outcome, measure_in_turn, prepared, started_servers
 from bench.servers import Server
@@ -18,6 +20,8 @@ from bench.variants import imported_app, service_server
 logger = logging.getLogger("bench")
 SCALING = "scaling: PostgreSQL"
 COUNTS = (1, 2)
+INSTANCES = 2
+BALANCED = f"{INSTANCES} instances, HAProxy"
 MEASURED = ("GET one", "POST")
 IDLE = 0.5  # seconds without CPU: a worker's imports and startup are over
 GIVE_UP = 60.0
@@ -58,9 +62,15 @@ def run(options: Options, workdir: Path) -> Outcome:
             )
             for count in COUNTS
         ]
+        instances = [
+            service_server(f"app{i}", {**ready.environment, "WORKERS": "1"}, workdir / f"app{i}.log")
+            for i in range(1, INSTANCES + 1)
+        ]
+        chosen.append(balanced(BALANCED, instances, workdir))
         with started_servers(SCALING, chosen, outcome.problems) as running:
-            for server, count in zip(running, COUNTS, strict=False):
-                wait_for_workers(server, count)
+            workers = {variant(count): count for count in COUNTS}
+            for server in running:
+                wait_for_workers(server, workers.get(server.name, 1))
             for workload in (w for w in WORKLOADS if w.name in MEASURED):
                 contenders = [Contender(workload, server) for server in running]
                 measure_in_turn(

@@ -127,6 +127,11 @@ class Server:
         """User and system time of its processes, added up."""
         return sum(float(times.user + times.system) for times in (p.cpu_times() for p in self.processes()))
 
+    def balancer_cpu_seconds(self) -> float | None:
+        """User and system time of a load balancer in front of its processes: none here
+        (bench/balanced.py has one)."""
+        return None
+
 
 def _peak_rss(process: psutil.Process) -> int:
     for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():

@@ -8,7 +8,11 @@ called in process (no server, no database: the instrumentation's own CPU time).
   SDK's MeterProvider (what the Prometheus exporter reads from);
 - native + prometheus-client: FastAPI's native telemetry, its meter writing into
   prometheus-client (an OpenTelemetry API meter of a few lines, below);
-- middlewares: the service's own (app/api/http_metrics.py) into prometheus-client.
+- middlewares: the service's own, since recorded by its request id layer
+  (app.api.request_ids, app.observability.http) into prometheus-client.
+
+Every mode has the request id layer, which the service always has (with its access line
+off, at the default WARNING of this process): what differs is the HTTP metrics alone.
 
 Each in a process of its own, the best of 15 rounds of 5,000 requests, CPU time per request.
 Then what measuring one database operation adds (app/adapters/observed.py), on an operation
@@ -31,7 +35,7 @@ ROUNDS, REQUESTS = 15, 5_000
 def _app(mode: str) -> Any:
     from fastapi import FastAPI
 
-    from app.api.http_metrics import HttpMetricsMiddleware, RouteTemplate
+    from app.api.request_ids import install_request_ids
     from app.observability.metrics import Metrics
 
     metrics = Metrics()
@@ -52,9 +56,7 @@ def _app(mode: str) -> Any:
     async def get(id: str) -> dict[str, str]:
         return {"id": id}
 
-    if mode == "middlewares":
-        app.add_middleware(RouteTemplate)
-        app.add_middleware(HttpMetricsMiddleware, metrics=metrics)
+    install_request_ids(app, metrics if mode == "middlewares" else None)
     return app
 
 

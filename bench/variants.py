@@ -11,10 +11,12 @@ from bench.backends import OBSERVED, SERVICE, Target
 from bench.servers import Server, clean_environment, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-# The service with its observability on (README "Operating it"): metrics and JSON logs
-# (request ids are always on), at the bench's LOG_LEVEL; "service" has metrics off. What
-# leaving it on costs, access lines included: python -m bench.observability.
+# The service with its observability on (README "Operating it"): metrics, and JSON logs at
+# the service's default LOG_LEVEL, so one JSON access line per request (request ids are
+# always on); "service" has metrics off and no access line. Each part apart, at either
+# level: python -m bench.observability.
 OBSERVED_SETTINGS = {"LOG_FORMAT": "json", "METRICS": "true"}
+OBSERVED_LOG_LEVEL = "INFO"
 OBSERVABILITY_OFF = {"METRICS": "false"}
 
 
@@ -41,7 +43,7 @@ def service_environment(target: Target, workdir: Path, pool_size: int) -> dict[s
 
 def servers(target: Target, service: dict[str, str], workdir: Path, backend: str) -> list[Server]:
     found = [service_server(SERVICE, service, workdir / f"{backend}-service.log")]
-    observed = {**service, **OBSERVED_SETTINGS}
+    observed = {**service, **OBSERVED_SETTINGS, "LOG_LEVEL": OBSERVED_LOG_LEVEL}
     found.append(service_server(OBSERVED, observed, workdir / f"{backend}-service-observed.log"))
     for baseline in target.baselines:
         log = workdir / f"{backend}-{baseline.variant.replace(' ', '-')}.log"

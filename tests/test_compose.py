@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.support.balancer import COMPOSE_UPSTREAMS, CONFIG, HAPROXY
 from tests.support.environment import known, load
+from tests.support.haproxy import COMPOSE_UPSTREAMS, CONFIG, HAPROXY
 
 ROOT = Path(__file__).parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -1,11 +1,13 @@
 """deploy/kubernetes/ as a cluster would take it, with no cluster here: every manifest valid
 against the Kubernetes schemas (kubernetes-validate bundles them: no network), every
 variable one the settings know, passwords only in the Secret, read through *_FILE
-settings, and the probes, grace period and objects wired to one another."""
+settings, the probes, grace period and objects wired to one another, and the connection
+budget of the most pods there may be within the PostgreSQL server's stated limit."""
 
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from app.connection_budget import SHARE
 from tests.support.environment import known, load
 
 ROOT = Path(__file__).parents[1]
@@ -20,6 +23,8 @@ MANIFESTS = sorted((ROOT / "deploy" / "kubernetes").glob("*.yaml"))
 # The oldest Kubernetes release still maintained upstream when this was written: what a
 # manifest uses must be there already.
 KUBERNETES = "1.31.0"
+# The ConfigMap's statement of the PostgreSQL server's max_connections it is sized for.
+POSTGRES_LIMIT = "multidb/postgres-max-connections"
 
 
 def manifest(kind: str) -> dict[str, Any]:
@@ -115,3 +120,28 @@ def test_the_service_the_autoscaler_and_the_migration_job_point_at_the_deploymen
     # The Job's pods are not the Service's: they carry other labels.
     job_labels = manifest("Job")["spec"]["template"]["metadata"]["labels"]
     assert not service["spec"]["selector"].items() <= job_labels.items()
+
+
+def test_the_most_pods_there_may_be_stay_within_the_postgresql_connection_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the service warns of at startup (app/connection_budget.py), checked before a
+    cluster sees it: at hpa.yaml's maxReplicas, plus the pod a rollout adds (maxSurge),
+    every worker's pools on every PostgreSQL database of one server add up to at most
+    SHARE of the max_connections that the ConfigMap states."""
+    configmap = manifest("ConfigMap")
+    data = configmap["data"]
+    limit = int(configmap["metadata"]["annotations"][POSTGRES_LIMIT])
+    settings = load(monkeypatch, **{k: v for k, v in data.items() if not k.endswith("_FILE")})
+    surge = manifest("Deployment")["spec"]["strategy"]["rollingUpdate"]["maxSurge"]
+    pods = manifest("HorizontalPodAutoscaler")["spec"]["maxReplicas"] + surge
+    per_server: Counter[tuple[str | None, int | None]] = Counter()
+    for config in settings.database_configs().values():
+        if config.DB_TYPE == "postgres":
+            assert not config.READ_REPLICAS  # each would take as many again: count them here
+            per_server[config.DB_HOST, config.DB_PORT] += config.POOL_SIZE + config.MAX_OVERFLOW
+
+    assert per_server, "no PostgreSQL database in the ConfigMap: the limit states nothing"
+    for server, per_worker in per_server.items():
+        budget = pods * settings.WORKERS * per_worker
+        assert budget <= SHARE * limit, f"{server}: {budget} connections, limit {limit}"

@@ -26,7 +26,8 @@ import pytest
 
 from app.adapters.sharding.hashing import canonical, owner
 from settings import DatabaseConfig
-from tests.support.balancer import HAPROXY, SERVED_BY, Cluster
+from tests.support.balancer import Cluster
+from tests.support.haproxy import HAPROXY, SERVED_BY
 from tests.support.process import service_environment
 from tests.support.replication import PostgresPair
 from tests.support.shards import where_stored

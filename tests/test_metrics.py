@@ -26,17 +26,7 @@ BACKENDS = ("postgres", "mysql", "mongodb", "sqlite")  # the driver path, and SQ
 
 async def products_db(request: pytest.FixtureRequest, backend: str) -> dict[str, Any]:
     """DATABASES__products_db__* on a fresh database of `backend`."""
-    if backend == "sqlite":
-        return {"DB_TYPE": "sqlite", "DB_NAME": str(request.getfixturevalue("sqlite_dir") / "metrics.db")}
-    if backend == "mongodb":
-        return {"DB_TYPE": "mongodb", "CONNECTION_STRING": request.getfixturevalue("mongodb_url"),
-                "DB_NAME": f"metrics_{uuid4().hex[:8]}"}  # fmt: skip
-    url = backends.sibling(request.getfixturevalue(f"{backend}_url"), "metrics")
-    recreate = (
-        backends.recreate_postgres_database if backend == "postgres" else backends.recreate_mysql_database
-    )
-    await recreate(url)
-    return {"DB_TYPE": backend, "CONNECTION_STRING": url}
+    return await backends.fresh_database(request, backend, "metrics")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

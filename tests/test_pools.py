@@ -17,8 +17,8 @@ import pytest
 from uuid_utils.compat import uuid7
 
 from app.adapters.interface import ListQuery
+from app.adapters.slots import Slots, SlotTimeout
 from app.adapters.sql.postgres import PostgresAdapter
-from app.adapters.sql.slots import Slots, SlotTimeout
 from app.errors import DomainError
 from app.models import PRODUCTS
 from app.models.types import now

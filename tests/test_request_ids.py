@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
-from app.logs import service_handler
+from app.logs import AccessLine, ServiceHandler, service_handler
 from app.main import create_app
 from containers import Container
 from tests.support.proxy import free_port
@@ -239,3 +239,34 @@ def test_both_formats_redact_secrets_the_same_way(log_format: str) -> None:
         assert first["request_id"] is None
         assert first["time"].endswith("+00:00")
         assert 'password "***" refused' in second["exception"]
+
+
+@pytest.mark.parametrize("with_pid", [False, True])
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_access_line_written_directly_is_the_one_its_record_makes(
+    log_format: str, with_pid: bool
+) -> None:
+    """The service's handler writes access lines without a record (app.logs.write_access):
+    byte for byte what its formatter makes of the record, redaction and escapes included."""
+    line = AccessLine(
+        message=f'127.0.0.1:5 - "GET /products/{{id}}" 200 in 0.3 ms on products_db, "q\\ {SECRET}"',
+        request_id="an-id",
+        client=f"127.0.0.1:5{SECRET}",
+        method="GET",
+        route="/products/{id}",
+        status=200,
+        duration_ms=0.34,
+        databases=["products_db", 'odd "name"\n'],
+        created=1_764_500_000.0456,
+    )
+    refusal = AccessLine('- - "GET /x%20y" 431 (too big)', "id-2", None, "GET", None, 431, None, [], 1.5)
+    for written in (line, refusal):
+        direct, via_record = io.StringIO(), io.StringIO()
+        handler = service_handler([SECRET], log_format, direct, with_pid)  # type: ignore[arg-type]
+        assert isinstance(handler, ServiceHandler)
+        handler.write_access(written)
+        service_handler([SECRET], log_format, via_record, with_pid).handle(written.record())  # type: ignore[arg-type]
+        assert direct.getvalue() == via_record.getvalue()
+        assert SECRET not in direct.getvalue()
+        if log_format == "json":
+            assert json.loads(direct.getvalue())["request_id"] == written.request_id

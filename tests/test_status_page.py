@@ -55,6 +55,44 @@ async def test_status_needs_a_key_runs_no_script_and_loads_nothing_from_elsewher
     assert "/status" not in schema.json()["paths"]  # the document describes the JSON API
 
 
+async def test_a_browser_gives_the_key_as_the_password_its_prompt_asks_for() -> None:
+    """A page without scripts cannot send a bearer header: /status asks for HTTP Basic (its
+    password a key, any user name), which the browser's prompt takes and sends again with
+    each refresh. Only the page: the API still takes bearer keys alone."""
+    config = settings(DB_TYPE="memory", API_KEYS=KEY)
+    async with serve(container(config)) as client:
+        asked = await client.get("/status")
+        page = await client.get("/status", auth=("operator", KEY))
+        wrong = await client.get("/status", auth=("operator", "not-" + KEY))
+        api = await client.get("/products", auth=("operator", KEY))
+    assert asked.status_code == 401
+    assert asked.headers["www-authenticate"].startswith("Basic ")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert 'data-database="default"' in page.text
+    assert wrong.status_code == 401
+    assert api.status_code == 401
+    assert api.headers["www-authenticate"].startswith("Bearer ")
+
+
+async def test_the_page_behind_a_key_opens_in_a_browser(tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        pytest.skip(NO_CHROMIUM)
+    service = Service(service_environment(DB_TYPE="memory", API_KEYS=KEY), tmp_path)
+    try:
+        await service.wait_until_serving()
+        address = service.base_url.removeprefix("http://")
+        refused = chromium(tmp_path / "refused", f"{service.base_url}/status", "--dump-dom", budget_ms=2000)
+        opened = chromium(
+            tmp_path / "opened", f"http://operator:{KEY}@{address}/status", "--dump-dom", budget_ms=2000
+        )
+    finally:
+        await service.stop()
+    assert 'data-database="default"' not in refused
+    assert set(dict(STATES.findall(opened)).values()) == {"up"}
+    assert "default" in dict(STATES.findall(opened))
+
+
 async def test_the_page_names_every_database_with_its_state_in_a_browser(
     tmp_path: Path, postgres_url: str, mysql_url: str
 ) -> None:

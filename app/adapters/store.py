@@ -14,6 +14,7 @@ from uuid import UUID
 
 from app.adapters import failures
 from app.adapters.interface import ListQuery, Page, Row, SchemaState, Store
+from app.adapters.slots import Slots, SlotTimeout
 from app.errors import DomainError, Unavailable
 from app.models.resource import Resource
 from app.request_context import touched
@@ -36,6 +37,9 @@ class StoreAdapter(Store):
     upgraded where AUTO_MIGRATE allows, as soon as it is back). Backends implement
     the underscored methods.
     """
+
+    # A backend with a pool puts its calls behind this gate of its size (see _take_slot).
+    _slots: Slots
 
     def __init__(self, name: str, config: DatabaseConfig) -> None:
         self.name = name
@@ -209,6 +213,15 @@ class StoreAdapter(Store):
                     f"its schema is behind head; run `{self._upgrade_command}`", error
                 ) from error
             raise self._translate(error, resource) from error
+
+    async def _take_slot(self) -> None:
+        """A turn at the pool, first come, first served (app/adapters/slots.py)."""
+        try:
+            await self._slots.take(self.config.POOL_TIMEOUT)
+        except SlotTimeout:
+            raise self._unavailable(
+                f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
+            ) from None
 
     def _unavailable(
         self, reason: str, error: BaseException | None = None, remember: bool = True, timed_out: bool = False

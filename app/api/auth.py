@@ -4,10 +4,17 @@ paths: /health (overall status only, the detail needs a key), its probes /health
 
 A pure ASGI middleware rather than a route dependency, so that nothing is served
 without a key: not the OpenAPI document, not a 404 that would tell which paths exist.
+
+A page a person opens in a browser (/status) also takes the key by HTTP Basic, as the
+password (any user name): its 401 asks for it, the browser's own prompt takes it, and
+the browser sends it again with each refresh, which a page without scripts cannot do
+with a bearer header.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 from collections.abc import Collection, Sequence
@@ -28,6 +35,7 @@ AUTHENTICATED = "multidb.authenticated"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SCHEME = "bearerAuth"
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="multidb"'}
+BROWSER_CHALLENGE = {"WWW-Authenticate": 'Basic realm="multidb: an API key as the password", charset="UTF-8"'}
 # The scope key under which the tenant of the matched key (None if it has none) is
 # passed on, for TENANT_FROM=api_key.
 KEY_TENANT = "multidb.api_key_tenant"
@@ -39,9 +47,17 @@ def _digest(value: bytes) -> bytes:
 
 
 class ApiKeyMiddleware:
-    def __init__(self, app: ASGIApp, keys: Sequence[ApiKey], public: Collection[str] = PUBLIC_PATHS) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        keys: Sequence[ApiKey],
+        public: Collection[str] = PUBLIC_PATHS,
+        pages: Collection[str] = (),
+    ) -> None:
+        """`pages`: paths a browser opens, which take the key by HTTP Basic too."""
         self.app = app
         self.public = frozenset(public)
+        self.pages = frozenset(pages)
         # Digests of equal length, compared with compare_digest against every key:
         # neither the time taken nor an early exit tells how much of a key was right.
         self._keys = [(_digest(key.secret.get_secret_value().encode()), key) for key in keys]
@@ -50,7 +66,8 @@ class ApiKeyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        key = self._match(_bearer(scope))
+        page = scope["path"] in self.pages
+        key = self._match(_bearer(scope) or (_basic_password(scope) if page else None))
         if scope["path"] in self.public and key is None:
             await self.app({**scope, AUTHENTICATED: False}, receive, send)
             return
@@ -62,7 +79,11 @@ class ApiKeyMiddleware:
             await send(message)
 
         if key is None:
-            response = problem(401, "a valid API key is required: Authorization: Bearer <key>", CHALLENGE)
+            response = problem(
+                401,
+                "a valid API key is required: Authorization: Bearer <key>",
+                BROWSER_CHALLENGE if page else CHALLENGE,
+            )
         elif key.read_only and scope["method"] not in READ_METHODS:
             response = problem(403, "this API key is read-only")
         else:
@@ -91,6 +112,22 @@ def _bearer(scope: Scope) -> bytes | None:
             if scheme.lower() == b"bearer" and credentials.strip():
                 return credentials.strip()
             return None
+    return None
+
+
+def _basic_password(scope: Scope) -> bytes | None:
+    """The password of HTTP Basic credentials (the user name is not looked at)."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, credentials = value.partition(b" ")
+            if scheme.lower() != b"basic":
+                return None
+            try:
+                _, colon, password = base64.b64decode(credentials.strip(), validate=True).partition(b":")
+            except (binascii.Error, ValueError):
+                return None
+            return password if colon and password else None
     return None
 
 

@@ -1,4 +1,5 @@
-"""X-Request-ID on every request and every answer, and one access line per request.
+"""X-Request-ID on every request and every answer, one access line per request, and with
+METRICS the HTTP metrics (app.observability.http): one layer observes each request.
 
 The id is the client's X-Request-ID when it is well formed (1 to 128 characters of
 A-Z a-z 0-9 and `- _ . : + / =`), else a new UUIDv7: anything else is replaced, never
@@ -17,21 +18,24 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
+from app.logs import ACCESS, AccessLine, write_access
+from app.observability.http import HttpRecorder
 from app.request_context import CURRENT, RequestContext
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from app.observability.metrics import Metrics  # prometheus-client: imported with METRICS on only
+
 HEADER = b"x-request-id"
 _WELL_FORMED = re.compile(rb"[A-Za-z0-9._:+/=-]{1,128}")
-# The access line goes to uvicorn's access logger, in place of the one uvicorn writes.
-ACCESS = logging.getLogger("uvicorn.access")
 
 
 def new_request_id() -> str:
@@ -46,8 +50,11 @@ def _taken(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """With `http`, it also records the HTTP metrics: one layer observes each request."""
+
+    def __init__(self, app: ASGIApp, http: HttpRecorder | None = None) -> None:
         self.app = app
+        self.http = http
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,6 +66,8 @@ class RequestIdMiddleware:
         CURRENT.set(context)
         header = (HEADER, context.id.encode("ascii"))
         status = 500  # what uvicorn answers if nothing was sent
+        http = self.http
+        method = http.started(scope["method"]) if http is not None else ""
         started = perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -71,35 +80,31 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            if ACCESS.isEnabledFor(logging.INFO):
-                _log_access(scope, context, status, started)
+            seconds = perf_counter() - started
+            logged = ACCESS.isEnabledFor(logging.INFO)  # not at LOG_LEVEL=WARNING
+            if http is not None or logged:
+                route = _route_template(context.routed)
+                if http is not None:
+                    http.finished(method, route, status, seconds)
+                if logged:
+                    _log_access(scope, context, route, status, seconds)
         context.finished = True
 
 
-def _log_access(scope: Scope, context: RequestContext, status: int, started: float) -> None:
-    duration_ms = round((perf_counter() - started) * 1000, 2)
-    route = _route_template(context.routed)
+def _log_access(
+    scope: Scope, context: RequestContext, route: str | None, status: int, seconds: float
+) -> None:
+    duration_ms = round(seconds * 1000, 2)
     databases = sorted(context.databases)
     client = scope.get("client")
     # host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
     address = f"{client[0]}:{client[1]}" if client else None
-    fields = {
-        "client": address,
-        "method": scope["method"],
-        "route": route,
-        "status": status,
-        "duration_ms": duration_ms,
-        "databases": databases,
-    }
-    message = '%s - "%s %s" %d in %.1f ms%s'
     on = f" on {', '.join(databases)}" if databases else ""
-    args = (address or "-", scope["method"], route or "(no route)", status, duration_ms, on)
-    # A record made here rather than by ACCESS.info(): logging's look for the caller's frame
-    # is a third of a line's cost, and the caller is known.
-    record = ACCESS.makeRecord(
-        ACCESS.name, logging.INFO, __file__, 0, message, args, None, extra={"access": fields}
+    method = scope["method"]
+    message = f'{address or "-"} - "{method} {route or "(no route)"}" {status:d} in {duration_ms:.1f} ms{on}'
+    write_access(
+        AccessLine(message, context.id, address, method, route, status, duration_ms, databases, time.time())
     )
-    ACCESS.handle(record)
 
 
 def log_refusal(
@@ -107,22 +112,8 @@ def log_refusal(
 ) -> None:
     """The access line of an answer the HTTP server gave before the application (408, 431):
     no route was matched, so the path stands in (without its query), with the reason."""
-    fields: dict[str, object] = {
-        "client": client,
-        "method": method,
-        "route": None,
-        "status": status,
-        "databases": [],
-    }
-    args = (client or "-", method, path, status, detail)
-    record = ACCESS.makeRecord(
-        ACCESS.name, logging.INFO, __file__, 0, '%s - "%s %s" %d (%s)', args, None, extra={"access": fields}
-    )
-    token = CURRENT.set(RequestContext(request_id))  # the line carries the id the answer carries
-    try:
-        ACCESS.handle(record)
-    finally:
-        CURRENT.reset(token)
+    message = f'{client or "-"} - "{method} {path}" {status:d} ({detail})'
+    write_access(AccessLine(message, request_id, client, method, None, status, None, [], time.time()))
 
 
 def _route_template(routed: Scope | None) -> str | None:
@@ -155,8 +146,10 @@ class _KeepRoutedScope:
         await self.app(scope, receive, send)
 
 
-def install_request_ids(app: FastAPI) -> None:
-    """Call before adding any other middleware: its inner layer must be the innermost."""
+def install_request_ids(app: FastAPI, metrics: Metrics | None = None) -> None:
+    """Call before adding any other middleware: its inner layer must be the innermost. With
+    `metrics`, the HTTP metrics are recorded too."""
     app.add_middleware(_KeepRoutedScope)
     build = app.build_middleware_stack
-    app.build_middleware_stack = lambda: RequestIdMiddleware(build())  # type: ignore[method-assign]
+    http = HttpRecorder(metrics) if metrics is not None else None
+    app.build_middleware_stack = lambda: RequestIdMiddleware(build(), http)  # type: ignore[method-assign]

@@ -49,7 +49,10 @@ def iso_ms(value: datetime) -> str:
     that the text sorts as the time does."""
     if value.tzinfo is not UTC:  # what the adapters read is UTC already
         value = value.astimezone(UTC)
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" is "Z"
+    # isoformat() without timespec= (a keyword to parse, per value) writes 6 decimals, or
+    # none when there are no microseconds: cut to 3, and the "+00:00" becomes "Z".
+    text = value.isoformat()
+    return text[:23] + "Z" if value.microsecond else text[:19] + ".000Z"
 
 
 def now() -> datetime:

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import random
 import time
-from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -25,22 +24,11 @@ SEED = 20261130
 ATTEMPTS = 8
 
 
-async def fresh(request: pytest.FixtureRequest, backend: str) -> dict[str, Any]:
-    if backend == "mongodb":
-        return {"DB_TYPE": "mongodb", "CONNECTION_STRING": request.getfixturevalue("mongodb_url"),
-                "DB_NAME": f"upgrade_{uuid4().hex[:8]}"}  # fmt: skip
-    url = backends.sibling(request.getfixturevalue(f"{backend}_url"), "upgrade")
-    recreate = (
-        backends.recreate_postgres_database if backend == "postgres" else backends.recreate_mysql_database
-    )
-    await recreate(url)
-    return {"DB_TYPE": backend, "CONNECTION_STRING": url}
-
-
 async def upgraded_after_a_cut(request: pytest.FixtureRequest, backend: str, after: float | None) -> float:
     """Upgrade a fresh database, its caller giving up `after` seconds (None: never);
     then wait until the store serves. The seconds the first check took, cut or not."""
-    built = container(settings(DB_TYPE="memory", DATABASES={"products_db": await fresh(request, backend)}))
+    config = await backends.fresh_database(request, backend, "upgrade")
+    built = container(settings(DB_TYPE="memory", DATABASES={"products_db": config}))
     [placement] = [found for found in placements(built) if found.answers_to("products_db")]
     store = placement.adapter
     store.resources = tuple(placement.resources)

@@ -12,6 +12,7 @@ import os
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn, TypeVar
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import make_url
@@ -132,6 +133,18 @@ async def recreate_mysql_database(url: str, create: bool = True) -> None:
                 await cursor.execute(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4")
     finally:
         admin.close()
+
+
+async def fresh_database(request: pytest.FixtureRequest, backend: str, name: str) -> dict[str, Any]:
+    """The DATABASES__<x>__* values of a new, empty database called `name` on `backend`."""
+    if backend == "sqlite":
+        return {"DB_TYPE": "sqlite", "DB_NAME": str(request.getfixturevalue("sqlite_dir") / f"{name}.db")}
+    if backend == "mongodb":
+        return {"DB_TYPE": "mongodb", "CONNECTION_STRING": request.getfixturevalue("mongodb_url"),
+                "DB_NAME": f"{name}_{uuid4().hex[:8]}"}  # fmt: skip
+    url = sibling(request.getfixturevalue(f"{backend}_url"), name)
+    await (recreate_postgres_database if backend == "postgres" else recreate_mysql_database)(url)
+    return {"DB_TYPE": backend, "CONNECTION_STRING": url}
 
 
 def database_config(backend: str, location: str) -> dict[str, Any]:

@@ -1,36 +1,19 @@
 """Several instances of the service (`python -m app` processes on loopback ports) behind
-Debian's HAProxy, run with the project's own docker/haproxy.cfg: only the listening
-address and the upstream servers differ from what docker-compose.yml runs."""
+Debian's HAProxy, run with the project's own docker/haproxy.cfg (tests/support/haproxy.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import signal
 import subprocess
 from pathlib import Path
 
 import httpx
 
+from tests.support.haproxy import SERVED_BY, command, rendered
 from tests.support.process import Service
 from tests.support.proxy import free_port
 from tests.support.servers import _die_with_parent
-
-CONFIG = Path(__file__).parents[2] / "docker" / "haproxy.cfg"
-# The line of the file that names docker-compose's replicas: replaced by loopback servers.
-COMPOSE_UPSTREAMS = "    server-template app 1-10 app:8000 resolvers docker init-addr none\n"
-SERVED_BY = "X-Served-By"
-# Debian puts it in /usr/sbin, which a user's PATH may lack.
-HAPROXY = shutil.which("haproxy", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
-
-
-def rendered(upstreams: dict[str, int]) -> str:
-    """docker/haproxy.cfg with `upstreams` (server name -> loopback port) as its servers."""
-    text = CONFIG.read_text()
-    assert text.count(COMPOSE_UPSTREAMS) == 1, f"{CONFIG} no longer has the line {COMPOSE_UPSTREAMS!r}"
-    servers = "".join(f"    server {name} 127.0.0.1:{port}\n" for name, port in upstreams.items())
-    return text.replace(COMPOSE_UPSTREAMS, servers)
 
 
 class Cluster:
@@ -56,10 +39,9 @@ class Cluster:
     def _spawn_balancer(self) -> None:
         config = self.root / "haproxy.cfg"
         config.write_text(rendered(self.ports))
-        command = [HAPROXY or "haproxy", "-db", "-f", str(config)]  # -db: foreground
         with self.log.open("wb") as output:
             self.balancer = subprocess.Popen(
-                command,
+                command(config),
                 env={"LB_BIND": f"127.0.0.1:{self.lb_port}"},
                 stdout=output,
                 stderr=subprocess.STDOUT,

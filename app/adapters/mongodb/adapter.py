@@ -18,6 +18,7 @@ from bson.errors import InvalidDocument
 from bson.timestamp import Timestamp
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -27,6 +28,7 @@ from app.adapters.migrations import Migrations
 from app.adapters.mongodb.migrations import MongoMigrations
 from app.adapters.mongodb.pool_events import PoolWatch
 from app.adapters.mongodb.sockets import close_sockets_of_cancelled_connects
+from app.adapters.slots import Slots
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
@@ -68,11 +70,16 @@ class MongoAdapter(StoreAdapter):
         close_sockets_of_cancelled_connects()
         self._pool_watch = PoolWatch()
         config = self.config
+        # Each call's operations wait their turn here, first come first served, rather than
+        # in PyMongo's pool: its wait with waitQueueTimeoutMS is an asyncio.wait_for, a task
+        # per waiting operation (bench/README.md, "MongoDB").
+        self._slots = Slots(config.POOL_SIZE + config.MAX_OVERFLOW)
         options: dict[str, Any] = {
             "serverSelectionTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
             "connectTimeoutMS": int(config.CONNECT_TIMEOUT * 1000),
             "maxPoolSize": config.POOL_SIZE + config.MAX_OVERFLOW,
-            # Without it a request waits for a free connection until QUERY_TIMEOUT.
+            # Behind the gate an operation rarely waits for a connection; one outside it
+            # (a commit, a ping, a migration) still waits at most POOL_TIMEOUT.
             "waitQueueTimeoutMS": int(config.POOL_TIMEOUT * 1000),
             "uuidRepresentation": "standard",
             "tz_aware": True,
@@ -91,6 +98,10 @@ class MongoAdapter(StoreAdapter):
                 options["username"] = config.DB_USER
                 options["password"] = config.password
         self._client = AsyncMongoClient(host, **options)
+        name = config.DB_NAME or self._client.get_default_database().name
+        self._database = self._client.get_database(name, codec_options=CODEC_OPTIONS)
+        # PyMongo builds a new object, with its options, at each `database[name]`: once here.
+        self._collections: dict[str, AsyncCollection[dict[str, Any]]] = {}
 
     async def disconnect(self) -> None:
         await self._stop_upgrade()
@@ -101,7 +112,7 @@ class MongoAdapter(StoreAdapter):
         if self._client is None:
             return None
         size = self.config.POOL_SIZE + self.config.MAX_OVERFLOW  # maxPoolSize
-        return PoolUse(self._pool_watch.checked_out, size, self._pool_watch.waiting)
+        return PoolUse(self._pool_watch.checked_out, size, self._slots.waiting + self._pool_watch.waiting)
 
     @property
     def identity(self) -> str:
@@ -128,32 +139,39 @@ class MongoAdapter(StoreAdapter):
         """The unit of work's session; else a session for this one write (a single
         document changes atomically without a transaction, and without its commit's round
         trip), whose operation time becomes the client's token once it is acknowledged."""
-        if self._session is not None:
-            yield self._session
-            return
-        assert self._client is not None
-        async with self._client.start_session() as session:
-            yield session
-            self._wrote(session)
+        await self._take_slot()
+        try:
+            if self._session is not None:
+                yield self._session
+                return
+            assert self._client is not None
+            async with self._client.start_session() as session:
+                yield session
+                self._wrote(session)
+        finally:
+            self._slots.give()
 
     def _wrote(self, session: AsyncClientSession) -> None:
         # Committed: the session's operation time is the client's read-your-writes token.
         if session.operation_time is not None:
             consistency.current().wrote(self.name, _position(session.operation_time))
 
-    @asynccontextmanager
-    async def _reading(self) -> AsyncIterator[AsyncClientSession | None]:
-        """The unit of work's session; else, for a client that presents a token, a causally
-        consistent session that reads nothing older than its last write (afterClusterTime:
-        on a replica set, a secondary waits until it has replayed that far)."""
+    async def _reading(self, read: Callable[[AsyncClientSession | None], Awaitable[T]]) -> T:
+        """`read` in the unit of work's session; else, for a client that presents a token, in
+        a causally consistent session that reads nothing older than its last write
+        (afterClusterTime: on a replica set, a secondary waits until it has replayed that
+        far); else in none (PyMongo's implicit one)."""
         wanted = consistency.current().seen.get(self.name)
-        if self._session is not None or wanted is None or (after := _timestamp(wanted)) is None:
-            yield self._session
-            return
-        assert self._client is not None
-        async with self._client.start_session(causal_consistency=True) as session:
-            session.advance_operation_time(after)
-            yield session
+        await self._take_slot()
+        try:
+            if self._session is not None or wanted is None or (after := _timestamp(wanted)) is None:
+                return await read(self._session)
+            assert self._client is not None
+            async with self._client.start_session(causal_consistency=True) as session:
+                session.advance_operation_time(after)
+                return await read(session)
+        finally:
+            self._slots.give()
 
     async def atomically(self, work: Callable[[], Awaitable[T]]) -> T:
         retrying = _retrying.set(True)
@@ -185,14 +203,19 @@ class MongoAdapter(StoreAdapter):
     def database(self) -> AsyncDatabase[dict[str, Any]]:
         if self._client is None:
             raise RuntimeError(f"database {self.name!r} is not connected; call connect() first")
-        name = self.config.DB_NAME or self._client.get_default_database().name
-        return self._client.get_database(name, codec_options=CODEC_OPTIONS)
+        return self._database
+
+    def _collection(self, resource: Resource) -> AsyncCollection[dict[str, Any]]:
+        collection = self._collections.get(resource.name)
+        if collection is None:
+            collection = self._collections[resource.name] = self.database[resource.name]
+        return collection
 
     async def _ping(self) -> None:
         await self.database.command("ping")
 
     async def _insert(self, resource: Resource, row: Row) -> Row:
-        collection = self.database[resource.name]
+        collection = self._collection(resource)
         async with self._writing() as session:
             try:
                 await collection.insert_one(_to_document(row), session=session)
@@ -206,40 +229,45 @@ class MongoAdapter(StoreAdapter):
         return row
 
     async def _get(self, resource: Resource, id: UUID) -> Row:
-        async with self._reading() as session:
-            document = await self.database[resource.name].find_one({"_id": id}, session=session)
+        collection = self._collection(resource)
+        document = await self._reading(lambda session: collection.find_one({"_id": id}, session=session))
         if document is None:
             raise NotFound(f"no {resource.name} with id {id}")
         return _to_row(document)
 
     async def _get_many(self, resource: Resource, ids: Collection[UUID]) -> dict[UUID, Row]:
         distinct = list(set(ids))
-        async with self._reading() as session:
+        collection = self._collection(resource)
+
+        async def read(session: AsyncClientSession | None) -> list[Row]:
             # At most one document per id, all in the first batch (up to 16 MiB): with the
             # limit reached, the server closes the cursor, and no getMore follows.
-            cursor = self.database[resource.name].find(
+            cursor = collection.find(
                 {"_id": {"$in": distinct}}, limit=len(distinct), batch_size=len(distinct), session=session
             )
-            rows = [_to_row(document) async for document in cursor]
-        return {row["id"]: row for row in rows}
+            return [_to_row(document) async for document in cursor]
+
+        return {row["id"]: row for row in await self._reading(read)}
 
     async def _list(self, resource: Resource, query: ListQuery) -> Page:
-        collection = self.database[resource.name]
+        collection = self._collection(resource)
         where = {_field(name): value for name, value in query.filters.items()}
         sort = [(_field(key.field), DESCENDING if key.descending else ASCENDING) for key in query.sort]
-        async with self._reading() as session:
+
+        async def read(session: AsyncClientSession | None) -> Page:
             cursor = collection.find(
                 where, sort=sort or None, skip=query.offset, limit=query.limit, session=session
             )
             items = [_to_row(document) async for document in cursor]
-            total = await collection.count_documents(where, session=session)
-        return Page(items=items, total=total)
+            return Page(items=items, total=await collection.count_documents(where, session=session))
+
+        return await self._reading(read)
 
     async def _update(
         self, resource: Resource, id: UUID, changes: Row, if_version: Collection[int] | None
     ) -> Row:
         async with self._writing() as session:
-            document = await self.database[resource.name].find_one_and_update(
+            document = await self._collection(resource).find_one_and_update(
                 _only(id, if_version),
                 {"$set": changes, "$inc": {"version": 1}},
                 return_document=ReturnDocument.AFTER,
@@ -251,12 +279,12 @@ class MongoAdapter(StoreAdapter):
 
     async def _delete(self, resource: Resource, id: UUID, if_version: Collection[int] | None) -> None:
         async with self._writing() as session:
-            result = await self.database[resource.name].delete_one(_only(id, if_version), session=session)
+            result = await self._collection(resource).delete_one(_only(id, if_version), session=session)
             if result.deleted_count == 0:
                 raise await self._missing_or_stale(resource, id, session)
 
     async def _missing_or_stale(self, resource: Resource, id: UUID, session: AsyncClientSession) -> Exception:
-        exists = await self.database[resource.name].find_one({"_id": id}, {"_id": 1}, session=session)
+        exists = await self._collection(resource).find_one({"_id": id}, {"_id": 1}, session=session)
         return missing_or_stale(resource, id, exists is not None)
 
     def _translate(self, error: Exception, resource: Resource | None) -> Exception:

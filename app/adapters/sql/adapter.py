@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from app.adapters.interface import ListQuery, Page, PoolUse, Row, missing_or_stale
 from app.adapters.migrations import Migrations
+from app.adapters.slots import Slots
 from app.adapters.sql.dialects import engine_options, ensure_sqlite_directory, identity_of, order_by, url_for
 from app.adapters.sql.migrations import SQLMigrations
-from app.adapters.sql.slots import Slots, SlotTimeout
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, Invalid, NotFound
 from app.models.resource import Resource
@@ -114,15 +114,6 @@ class SQLAdapter(StoreAdapter):
                 yield connection
         finally:
             self._slots.give()
-
-    async def _take_slot(self) -> None:
-        """A turn at the pool, first come, first served (app/adapters/sql/slots.py)."""
-        try:
-            await self._slots.take(self.config.POOL_TIMEOUT)
-        except SlotTimeout:
-            raise self._unavailable(
-                f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
-            ) from None
 
     @asynccontextmanager
     async def _connection(self, read_only: bool = False) -> AsyncIterator[AsyncConnection]:

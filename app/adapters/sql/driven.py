@@ -59,7 +59,7 @@ class DriverAdapter(DriverPool):
             return records, total[0][0]
 
         records, total = await self._run(resource, True, both)
-        return Page(items=[statements.rows.row(record) for record in records], total=total)
+        return Page(items=[statements.listed.row(record) for record in records], total=total)
 
     async def insert(self, resource: Resource, row: Row) -> Row:
         statement = self._of(resource).insert(tuple(row))
@@ -77,18 +77,15 @@ class DriverAdapter(DriverPool):
         async def change(connection: Any, deadline: float) -> Record | bool:
             if statements.update_returns:  # one round trip
                 updated = await self._one(connection, deadline, statement, values)
-            elif await self._execute(connection, deadline, statement, values):
-                updated = await self._one(connection, deadline, statements.get, {"id": id})
-            else:
-                updated = None
-            if updated is not None:
-                return updated
-            return await self._one(connection, deadline, statements.get, {"id": id}) is not None
+                if updated is not None:
+                    return updated
+                return await self._one(connection, deadline, statements.get, {"id": id}) is not None
+            changed, record = await self._update_and_read(
+                connection, deadline, statement, values, statements.get, {"id": id}
+            )
+            return record if changed and record is not None else record is not None
 
-        if statements.update_returns or self._unit_of_work.get() is not None:
-            updated = await self._run(resource, False, change)
-        else:  # the row read back must be the one this update wrote
-            updated = await self.atomically(lambda: self._run(resource, False, change))
+        updated = await self._run(resource, False, change)
         if isinstance(updated, bool):
             raise missing_or_stale(resource, id, updated)
         return statements.rows.row(updated)

@@ -1,6 +1,6 @@
 """The machinery of a SQL database served on its driver's own pool: the pool behind a
-first-come-first-served gate (slots.py), one deadline per call, units of work, and a call
-cut off mid-statement (timed out or cancelled) closing its connection rather than handing
+first-come-first-served gate (app/adapters/slots.py), one deadline per call, units of work,
+and a call cut off mid-statement (timed out or cancelled) closing its connection rather than handing
 it on. A driver module (postgres.py, mariadb.py) fills in the hooks at the end: how to open
 a pool, run a statement and read its errors. SQLAlchemy's engine stays for what is not the
 request path (migrations, Alembic), and holds no connection between uses.
@@ -21,9 +21,9 @@ from sqlalchemy.pool import NullPool
 
 from app.adapters import failures
 from app.adapters.interface import Row
+from app.adapters.slots import Slots, SlotTimeout
 from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.dialects import engine_options, url_for
-from app.adapters.sql.slots import Slots, SlotTimeout
 from app.adapters.sql.statements import Statement, TableStatements
 from app.adapters.store import StoreAdapter
 from app.errors import Conflict, DomainError, Invalid
@@ -136,7 +136,10 @@ class DriverPool(SQLAdapter):
         touched(self.name)
         deadline = self._loop.time() + self.config.QUERY_TIMEOUT
         try:
-            async with asyncio.timeout_at(deadline):
+            if self._schema_check_due():  # the one step of `_before` that waits
+                async with asyncio.timeout_at(deadline):
+                    await self._before(resource)
+            else:  # no timer to set and cancel on every call
                 await self._before(resource)
             current = self._unit_of_work.get()
             if current is not None:
@@ -312,6 +315,14 @@ class DriverPool(SQLAdapter):
     @abstractmethod
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
         """BEGIN, COMMIT or ROLLBACK."""
+
+    async def _update_and_read(
+        self, connection: Any, deadline: float, update: Statement, values: Row, read: Statement, key: Row
+    ) -> tuple[int, Record | None]:
+        """For a dialect without UPDATE ... RETURNING: `update`, then `read` of the row it
+        meant, in one transaction (the unit of work's, if any): how many rows it changed, and
+        the row as stored after it (None if there is none)."""
+        raise NotImplementedError(f"{type(self).__name__} has UPDATE ... RETURNING")
 
     def _translate_driver(self, error: Exception, resource: Resource | None) -> Exception:
         """The domain error for one of the driver's errors; the error itself when it is a bug."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiomysql
 from pymysql import err
+from pymysql.constants import CLIENT
 from sqlalchemy import URL
 
 from app.adapters.interface import Row
@@ -37,7 +38,9 @@ class MariaDBAdapter(DriverAdapter):
             maxsize=self._slots.size,
             pool_recycle=IDLE_SECONDS,
             autocommit=True,  # a lone statement commits itself; units of work say BEGIN
-            **connect_args,
+            # An UPDATE and the read of its row in one round trip (_update_and_read). Values
+            # are always escaped into the statement by PyMySQL, never pasted as SQL.
+            **{**connect_args, "client_flag": connect_args.get("client_flag", 0) | CLIENT.MULTI_STATEMENTS},
         )
 
     async def _close_pool(self) -> None:
@@ -108,3 +111,34 @@ class MariaDBAdapter(DriverAdapter):
                 await connection.commit()
             else:
                 await connection.rollback()
+
+    async def _update_and_read(
+        self, connection: Any, deadline: float, update: Statement, values: Row, read: Statement, key: Row
+    ) -> tuple[int, Record | None]:
+        # MariaDB has no UPDATE ... RETURNING: one batch of statements, where a lone call
+        # wraps them in a transaction of their own so that the row read is the one written.
+        alone = self._unit_of_work.get() is None
+        self._heard(update)
+        self._heard(read)
+        batch = f"{update.sql};{read.sql}"
+        try:
+            async with asyncio.timeout_at(deadline):
+                cursor = await connection.cursor()
+                try:
+                    await cursor.execute(
+                        f"START TRANSACTION;{batch};COMMIT" if alone else batch,
+                        [*update.args(values), *read.args(key)],
+                    )
+                    if alone:
+                        await cursor.nextset()
+                    changed: int = cursor.rowcount
+                    await cursor.nextset()
+                    records: builtins.list[Record] = await cursor.fetchall()
+                finally:
+                    await cursor.close()  # reads what is left: the COMMIT's answer
+        except Exception as error:
+            # The server stops a batch at its first error, inside the transaction it began.
+            if alone and not connection.closed and connection.get_transaction_status():
+                await self._abandon(connection, error)
+            raise
+        return changed, records[0] if records else None

@@ -15,12 +15,29 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Column, Table, any_, bindparam, delete, false, func, insert, select, update
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    DateTime,
+    String,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from app.adapters.sql.dialects import order_by
+from app.models.columns import UTCDateTime
 
 Row = dict[str, Any]
 Processor = Callable[[Any], Any]
@@ -87,6 +104,9 @@ class TableStatements:
         self.arrays = dialect.name == "postgresql"
         self.update_returns = bool(dialect.update_returning)
         self.rows = Rows(table.columns, dialect, type_code)
+        listed = _read_as_utc(table, dialect)
+        self._listed = select(*listed)
+        self.listed = Rows(listed, dialect, type_code)  # a page's records, as rows
         self.get = Statement(select(table).where(table.c.id == bindparam("id")), dialect)
         self._shapes: dict[Hashable, Statement] = {}
 
@@ -138,14 +158,14 @@ class TableStatements:
         )
 
     def page(self, filters: Sequence[str], sort: Sequence[tuple[str, bool]]) -> Statement:
-        """Filters bound as `filter_<name>`, then `limit` and `offset`."""
+        """Filters bound as `filter_<name>`, then `limit` and `offset`; its records are
+        read by `listed`."""
 
         def build() -> Any:
             c = self.table.c
             order = (order_by(c[name], descending, self.dialect) for name, descending in sort)
             return (
-                select(self.table)
-                .where(*self._filters(filters))
+                self._listed.where(*self._filters(filters))
                 .order_by(*order)
                 .limit(bindparam("limit"))
                 .offset(bindparam("offset"))
@@ -190,6 +210,23 @@ class TableStatements:
                 del self._shapes[next(iter(self._shapes))]
             self._shapes[key] = statement
         return statement
+
+
+def _read_as_utc(table: Table, dialect: Dialect) -> list[Any]:
+    """The table's columns as a page reads them: on PostgreSQL, each UTC timestamp column
+    as `timezone('UTC', column)` (`AT TIME ZONE 'UTC'`), which asyncpg decodes straight to
+    an aware UTC datetime, instead of a naive one that a Python processor makes aware, value
+    by value (bench/README.md, "The list path, issue 11"). The order and filters stay on the
+    columns themselves, so the page is still read off the index."""
+    if dialect.name != "postgresql":
+        return list(table.columns)
+    utc = literal_column("'UTC'", String())
+    return [
+        type_coerce(func.timezone(utc, column), DateTime(timezone=True)).label(column.name)
+        if isinstance(column.type, UTCDateTime)
+        else column
+        for column in table.columns
+    ]
 
 
 def _code(column: Column[Any], dialect: Dialect, type_code: Callable[[str], Any]) -> Any:
