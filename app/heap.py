@@ -4,7 +4,8 @@ What startup builds (the modules, the app and its routes, the models' validators
 serializers: about 130,000 objects) lives as long as the process. A full collection walks
 all of it, and stalls every request in flight while it does: 68-110 ms on the bench
 machine, which is the service's p99 (bench/README.md). Frozen once the app is built, it is
-never walked again; what requests allocate is collected as before.
+never walked again; what requests allocate is collected as before. It changes no
+memory figure (bench/README.md, "Issue 11: memory").
 """
 
 from __future__ import annotations
