@@ -224,22 +224,25 @@ async def test_connections_over_the_limit_answer_503_and_others_once_they_close(
 
 async def test_no_banner_and_forwarded_headers_only_from_configured_proxies(tmp_path: Path) -> None:
     forged = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
-    async with service(tmp_path) as running:
-        async with httpx.AsyncClient(base_url=running.base_url) as client:
-            answer = await client.get("/health", headers=forged)
-            redirect = await client.get("/users/?limit=1", headers={"Host": "evil.example", **forged})
-        untrusted_log = running.output()
+    # Each log is read once its service has stopped: an access line is written after its
+    # answer is sent, so a log read at once may not hold it yet (and "not in" would pass
+    # for that reason alone).
+    async with service(tmp_path) as untrusted, httpx.AsyncClient(base_url=untrusted.base_url) as client:
+        answer = await client.get("/health", headers=forged)
+        redirect = await client.get("/users/?limit=1", headers={"Host": "evil.example", **forged})
+    untrusted_log = untrusted.output()
     trusted_dir = tmp_path / "trusted"
     trusted_dir.mkdir()
-    async with service(trusted_dir, FORWARDED_ALLOW_IPS="127.0.0.1") as running:
-        async with httpx.AsyncClient(base_url=running.base_url) as client:
-            await client.get("/health", headers=forged)
-        trusted_log = running.output()
+    proxied = service(trusted_dir, FORWARDED_ALLOW_IPS="127.0.0.1")
+    async with proxied as trusted, httpx.AsyncClient(base_url=trusted.base_url) as client:
+        await client.get("/health", headers=forged)
+    trusted_log = trusted.output()
 
     assert "server" not in answer.headers
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert redirect.status_code == 307
     assert redirect.headers["location"] == "/users?limit=1"
+    assert untrusted_log.count('"GET /health" 200') == 2  # the start's and the forged one's
     assert "203.0.113.9" not in untrusted_log
     assert "203.0.113.9" in trusted_log
 
