@@ -4,7 +4,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, nullcontext, suppress
 
 from fastapi import FastAPI
 
@@ -55,7 +55,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 @asynccontextmanager
 async def _sampling(container: Container) -> AsyncIterator[None]:
     """Pools, replicas and members sampled into the metrics every METRICS_SAMPLE_SECONDS,
-    by each worker process (/metrics samples its own worker's as it answers)."""
+    by each worker process (/metrics samples its own worker's as it answers); with several
+    workers, each one's per-request values flushed for the others' scrapes (Metrics.flushed)."""
     observer, interval = container.observer(), container.settings().METRICS_SAMPLE_SECONDS
     adapters = adapters_by_name(container.databases)
 
@@ -68,8 +69,10 @@ async def _sampling(container: Container) -> AsyncIterator[None]:
             await asyncio.sleep(interval)
 
     task = asyncio.create_task(sample(), name="metrics sampling")
+    metrics = observer.metrics
     try:
-        yield
+        async with metrics.flushed() if metrics is not None else nullcontext():
+            yield
     finally:
         task.cancel()
         with suppress(asyncio.CancelledError):

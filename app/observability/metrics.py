@@ -4,23 +4,34 @@ With several worker processes (PROMETHEUS_MULTIPROC_DIR set, see multiprocess.py
 value is written to that directory by the process that measured it, and `render()` adds
 up the files of all of them: the numbers are the service's, not one worker's. Each gauge
 says how the workers' values combine.
+
+The values recorded per request are kept apart, without a lock, and flushed into these
+(local.py): before each scrape, and with several workers every FLUSH_SECONDS.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from app.observability.local import LocalValues
 from app.observability.multiprocess import shared_directory
 
 # Database calls take well under a millisecond to QUERY_TIMEOUT (30 s at most by default).
 DB_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 DATABASE = ("database", "type")
+# How old another worker's values may be in a scrape.
+FLUSH_SECONDS = 1.0
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = registry = CollectorRegistry(auto_describe=True)
+        self.local = LocalValues()
         self.http_duration = Histogram(
             "http_server_request_duration_seconds",
             "HTTP requests by method, route template and status, and how long each took",
@@ -96,9 +107,33 @@ class Metrics:
 
     def render(self) -> bytes:
         """The Prometheus text format: of every worker when they share a directory."""
+        self.local.flush()
         directory = shared_directory()
         if directory is None:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
         MultiProcessCollector(registry, str(directory))  # type: ignore[no-untyped-call]
         return generate_latest(registry)
+
+    @asynccontextmanager
+    async def flushed(self) -> AsyncIterator[None]:
+        """While the worker serves: with several workers, its local values flushed into the
+        shared files every FLUSH_SECONDS, and once more when it stops (a scrape served by
+        another worker reads only the files). One process needs neither: render() flushes."""
+        if shared_directory() is None:
+            yield
+            return
+
+        async def flush() -> None:
+            while True:
+                await asyncio.sleep(FLUSH_SECONDS)
+                self.local.flush()
+
+        task = asyncio.create_task(flush(), name="metrics flushing")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+            self.local.flush()

@@ -1,11 +1,13 @@
 """The metrics of one database: its operations, errors and availability, each series
-looked up once (a label lookup costs more than the observation itself)."""
+looked up once (a label lookup costs more than the observation itself), the operations'
+durations recorded without a lock (local.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from app.observability.local import LocalHistogram
     from app.observability.metrics import Metrics  # prometheus-client: imported with METRICS on only
 
 
@@ -18,7 +20,7 @@ class DatabaseRecorder:
         self.database = database
         self.db_type = db_type
         self._metrics = metrics
-        self._durations: dict[tuple[str, str], Any] = {}
+        self._durations: dict[tuple[str, str], LocalHistogram] = {}
         self._errors: dict[str, Any] = {}
         self._up = metrics.up.labels(database, db_type)
         self.answering: bool | None = None  # unknown until it is first asked
@@ -29,8 +31,8 @@ class DatabaseRecorder:
         key = (operation, outcome)
         series = self._durations.get(key)
         if series is None:
-            series = self._durations[key] = self._metrics.operation.labels(
-                self.database, self.db_type, operation, outcome
+            series = self._durations[key] = self._metrics.local.histogram(
+                self._metrics.operation.labels(self.database, self.db_type, operation, outcome)
             )
         series.observe(seconds)
         if outcome in FAILED and not counted:
