@@ -168,11 +168,11 @@ class TextFormatter(logging.Formatter):
                 time.strftime(self.default_time_format, self.converter(second)),
             )
         values = {
-            "asctime": f"{self._second_text},{int((line.created - second) * 1000):03d}",
+            "asctime": f"{self._second_text},{_MILLISECONDS[int((line.created - second) * 1000)]}",
             "levelname": "INFO",
             "name": ACCESS.name,
             "message": line.message,
-            "process": os.getpid(),
+            "process": _PID[0],
         }
         text = self._fmt % values if self._fmt is not None else line.message
         return f"{text} request_id={line.request_id}" if line.request_id else text
@@ -185,6 +185,8 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, with_pid: bool = False) -> None:
         super().__init__()
         self.with_pid = with_pid
+        self._shared: dict[tuple[str, str | None, int], str] = {}
+        self._databases: dict[str, str] = {}  # a request's one database, encoded
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -207,17 +209,30 @@ class JsonFormatter(logging.Formatter):
 
     def format_access(self, line: AccessLine) -> str:
         """What format makes of `line.record()`, without the record: the same JSON, text
-        escaped by the same encoder (route templates and database names included)."""
-        pid = f', "pid": {os.getpid()}' if self.with_pid else ""
-        request = _string_or_null(line.request_id)
+        escaped by the same encoder (route templates and database names included). What a
+        route's lines share (method, route, status) is encoded once."""
+        key = (line.method, line.route, line.status)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = (
+                f'"method": {encode_basestring(line.method)}, "route": {_string_or_null(line.route)}, '
+                f'"status": {line.status:d}'
+            )
+            if len(self._shared) < _SHARED_KEPT:  # methods are the client's: kept within bounds
+                self._shared[key] = shared
+        pid = f', "pid": {_PID[0]}' if self.with_pid else ""
         duration = "" if line.duration_ms is None else f', "duration_ms": {line.duration_ms!r}'
-        databases = ", ".join(map(encode_basestring, line.databases))
+        databases = self._databases.get(line.databases[0]) if len(line.databases) == 1 else None
+        if databases is None:
+            databases = ", ".join(map(encode_basestring, line.databases))
+            if len(line.databases) == 1 and len(self._databases) < _SHARED_KEPT:
+                self._databases[line.databases[0]] = databases
+        request = "null" if line.request_id is None else encode_basestring(line.request_id)
+        client = "null" if line.client is None else encode_basestring(line.client)
         return (
             f'{{"time": "{_utc_time(line.created)}", "level": "INFO", "logger": "{ACCESS.name}", '
             f'"message": {encode_basestring(line.message)}, "request_id": {request}{pid}, '
-            f'"client": {_string_or_null(line.client)}, "method": {encode_basestring(line.method)}, '
-            f'"route": {_string_or_null(line.route)}, "status": {line.status:d}{duration}, '
-            f'"databases": [{databases}]}}'
+            f'"client": {client}, {shared}{duration}, "databases": [{databases}]}}'
         )
 
 
@@ -233,10 +248,16 @@ def _utc_time(created: float) -> str:
         second, micro = second + 1, 0
     if second != _SECOND[0]:
         _SECOND[:] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{_SECOND[1]}.{micro // 1000:03d}+00:00"
+    return f"{_SECOND[1]}.{_MILLISECONDS[micro // 1000]}+00:00"
 
 
 _SECOND: list[Any] = [None, ""]  # the last second _utc_time wrote, and its text
+_MILLISECONDS = [f"{n:03d}" for n in range(1000)]  # a look-up costs less than a format
+# The pid each line with WORKERS shows (os.getpid() costs more than the rest of a field).
+_PID = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+# (method, route, status) fragments kept by a JsonFormatter at most.
+_SHARED_KEPT = 1000
 
 
 class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]

@@ -38,12 +38,14 @@ WORKLOADS = ("GET one", "POST")
 
 
 async def run(variant: str) -> None:
+    from app.logs import configure_logging
     from app.main import create_app
     from containers import Container
     from settings import Settings
 
     sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the log's stream, for the whole run)
     settings = Settings(_env_file=None, DB_TYPE="memory", **VARIANTS[variant])  # type: ignore[arg-type]
+    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT)  # as app.main does
     container = Container(settings=providers.Object(settings))
     app = create_app(container)
     with container.databases.products_db.override(InstantStore()):

@@ -94,14 +94,14 @@ class RequestIdMiddleware:
 def _log_access(
     scope: Scope, context: RequestContext, route: str | None, status: int, seconds: float
 ) -> None:
-    duration_ms = round(seconds * 1000, 2)
+    duration_ms = round(seconds * 100_000) / 100  # to 0.01 ms; round(x, 2) costs three times this
     databases = sorted(context.databases)
     client = scope.get("client")
     # host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
     address = f"{client[0]}:{client[1]}" if client else None
     on = f" on {', '.join(databases)}" if databases else ""
     method = scope["method"]
-    message = f'{address or "-"} - "{method} {route or "(no route)"}" {status:d} in {duration_ms:.1f} ms{on}'
+    message = f'{address or "-"} - "{method} {route or "(no route)"}" {status} in {duration_ms:.1f} ms{on}'
     write_access(
         AccessLine(message, context.id, address, method, route, status, duration_ms, databases, time.time())
     )
