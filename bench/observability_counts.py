@@ -43,7 +43,7 @@ async def run(variant: str) -> None:
     from containers import Container
     from settings import Settings
 
-    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (the log's stream, for the whole run)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115, ASYNC230 (the log's stream, for the whole run)
     settings = Settings(_env_file=None, DB_TYPE="memory", **VARIANTS[variant])  # type: ignore[arg-type]
     configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT)  # as app.main does
     container = Container(settings=providers.Object(settings))

@@ -30,6 +30,8 @@ class HttpRecorder:
         self._local = metrics.local
         self._series: dict[tuple[str, str, int], LocalHistogram] = {}
         self._in_flight: dict[str, LocalGauge] = {}
+        # With several workers, flushed after each request for the others' scrapes.
+        self._flush_soon = metrics.local.flush_soon if metrics.shared else None
 
     def started(self, method: str) -> str:
         """Counts the request in flight; the method as it is labelled."""
@@ -48,3 +50,5 @@ class HttpRecorder:
         if series is None:
             series = self._series[key] = self._local.histogram(self._duration.labels(*key))
         series.observe(seconds)
+        if self._flush_soon is not None:
+            self._flush_soon()

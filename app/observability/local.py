@@ -5,14 +5,16 @@ prometheus-client takes a lock for every observation and, with several workers, 
 each one to a shared file: about 28k instructions per request here. A worker serves its
 requests on one thread, its event loop, which is also the only one that records or
 flushes: plain numbers need no lock. The values are flushed before every scrape
-(Metrics.render) and, with several workers, every second and when the worker stops
-(Metrics.flushed), so that a scrape served by any worker sees the others' values at most
-a second old. prometheus-client still holds the series and writes the exposition: its
-names, labels, buckets and HELP are what they were.
+(Metrics.render); with several workers, whose scrapes read the files, also after the
+requests that end in one turn of the event loop (flush_soon), and every second and when
+the worker stops for what is recorded outside a request (Metrics.flushed).
+prometheus-client still holds the series and writes the exposition: its names, labels,
+buckets and HELP are what they were.
 """
 
 from __future__ import annotations
 
+import asyncio
 from bisect import bisect_left
 from typing import Any
 
@@ -67,6 +69,15 @@ class LocalValues:
 
     def __init__(self) -> None:
         self._series: list[LocalHistogram | LocalGauge] = []
+        self._flush_due = False
+
+    def flush_soon(self) -> None:
+        """Flush once the event loop is done with what it is running now: with several
+        workers, after each request (once for all the requests that end together), so that
+        a scrape that another worker answers next counts it."""
+        if not self._flush_due:
+            self._flush_due = True
+            asyncio.get_running_loop().call_soon(self.flush)
 
     def histogram(self, target: Any) -> LocalHistogram:
         series = LocalHistogram(target)
@@ -79,5 +90,6 @@ class LocalValues:
         return series
 
     def flush(self) -> None:
+        self._flush_due = False
         for series in self._series:
             series.flush()

@@ -6,7 +6,8 @@ up the files of all of them: the numbers are the service's, not one worker's. Ea
 says how the workers' values combine.
 
 The values recorded per request are kept apart, without a lock, and flushed into these
-(local.py): before each scrape, and with several workers every FLUSH_SECONDS.
+(local.py): before each scrape, and with several workers after each request and every
+FLUSH_SECONDS.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = registry = CollectorRegistry(auto_describe=True)
         self.local = LocalValues()
+        self.shared = shared_directory() is not None  # with other workers (multiprocess.py)
         self.http_duration = Histogram(
             "http_server_request_duration_seconds",
             "HTTP requests by method, route template and status, and how long each took",
@@ -118,9 +120,10 @@ class Metrics:
     @asynccontextmanager
     async def flushed(self) -> AsyncIterator[None]:
         """While the worker serves: with several workers, its local values flushed into the
-        shared files every FLUSH_SECONDS, and once more when it stops (a scrape served by
-        another worker reads only the files). One process needs neither: render() flushes."""
-        if shared_directory() is None:
+        shared files every FLUSH_SECONDS (what no request flushed: a background ping), and
+        once more when it stops (another worker's scrape reads only the files). One process
+        needs neither: render() flushes."""
+        if not self.shared:
             yield
             return
 
