@@ -5,11 +5,11 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
 from typing import Any, Literal, TextIO
 
+from app.access_line import ACCESS, AccessLine
 from app.request_context import request_id
 
 LogFormat = Literal["text", "json"]
@@ -18,47 +18,6 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _WORKER_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
 # One encoder for every line: json.dumps with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
-# The access line goes to uvicorn's access logger, in place of the one uvicorn writes.
-ACCESS = logging.getLogger("uvicorn.access")
-
-
-@dataclass(slots=True)
-class AccessLine:
-    """One request's access line (app.api.request_ids): its message and its fields."""
-
-    message: str
-    request_id: str | None
-    client: str | None  # host:port
-    method: str
-    route: str | None  # the template, never the path
-    status: int
-    duration_ms: float | None  # None for an answer the HTTP server gave itself
-    databases: list[str]
-    created: float  # time.time()
-
-    def fields(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "client": self.client,
-            "method": self.method,
-            "route": self.route,
-            "status": self.status,
-        }
-        if self.duration_ms is not None:
-            found["duration_ms"] = self.duration_ms
-        found["databases"] = self.databases
-        return found
-
-    def record(self) -> logging.LogRecord:
-        """The line as a record of ACCESS, for any handler but the service's."""
-        # Made here rather than by ACCESS.info(): logging's look for the caller's frame is a
-        # third of a record's cost, and the caller is known.
-        extra = {"access": self.fields(), "request_id": self.request_id}
-        record = ACCESS.makeRecord(
-            ACCESS.name, logging.INFO, __file__, 0, self.message, (), None, extra=extra
-        )
-        record.created = self.created
-        record.msecs = int((self.created - int(self.created)) * 1000) + 0.0
-        return record
 
 
 def write_access(line: AccessLine) -> None:
@@ -299,9 +258,14 @@ def service_handler(
 
 
 def configure_logging(
-    level: str, secrets: Iterable[str], log_format: LogFormat = "text", with_pid: bool = False
+    level: str,
+    secrets: Iterable[str],
+    log_format: LogFormat = "text",
+    with_pid: bool = False,
+    access_log: bool = True,
 ) -> None:
-    """One handler on stderr for the service and uvicorn (service_handler)."""
+    """One handler on stderr for the service and uvicorn (service_handler); without
+    `access_log`, no access line (ACCESS below INFO: not even built, app.api.request_ids)."""
     handler = service_handler(secrets, log_format, with_pid=with_pid)
     # No line shows the thread or multiprocessing names, nor the pid but with WORKERS: not
     # looked up for every line.
@@ -314,6 +278,7 @@ def configure_logging(
         logger.propagate = True
     ACCESS.filters.clear()
     ACCESS.addFilter(ServiceAccessOnly())
+    ACCESS.setLevel(logging.NOTSET if access_log else logging.WARNING)
     # Alembic says "Context impl ..." and "setup plugin ..." for every database at every
     # start; the service logs what it upgraded itself. Its lines stay for DEBUG.
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:

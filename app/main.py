@@ -94,7 +94,11 @@ def _default_app() -> FastAPI:
         sys.exit(f"multidb: {error}")
     settings = container.settings()
     configure_logging(
-        settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=settings.WORKERS > 1
+        settings.LOG_LEVEL,
+        settings.secrets(),
+        settings.LOG_FORMAT,
+        with_pid=settings.WORKERS > 1,
+        access_log=settings.ACCESS_LOG,
     )
     return create_app(container)
 

@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     WORKERS: WorkerCount = 1
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: Literal["text", "json"] = "text"  # json: one JSON object a line (README "Operating it")
+    # False: no access line per request, at any LOG_LEVEL (a line costs more per request
+    # than all the metrics: README "Operating it").
+    ACCESS_LOG: bool = True
     HEALTH_TIMEOUT: float = Field(default=2.0, gt=0)
     # How often each database's schema is checked again while the service runs: a table
     # or collection dropped under it is then schema_behind (503 with the command to run).

@@ -91,3 +91,21 @@ async def test_text_lines_carry_the_request_id_and_the_route(tmp_path: Path, pos
     assert access[1].endswith(f"request_id={read_id}")
     with pytest.raises(json.JSONDecodeError, match="Extra data"):  # a date, then text
         json.loads(access[0])
+
+
+async def test_access_log_false_writes_no_access_line_and_the_rest_still(tmp_path: Path) -> None:
+    environment = service_environment(
+        DB_TYPE="sqlite", DB_NAME=str(tmp_path / "primary.db"), AUTO_MIGRATE="true",
+        LOG_FORMAT="json", LOG_LEVEL="INFO", ACCESS_LOG="false",
+    )  # fmt: skip
+    service = Service(environment, tmp_path)
+    try:
+        await service.wait_until_serving()
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=30) as client:
+            assert (await client.get(f"/products/{uuid.uuid4()}")).status_code == 404
+            assert (await client.get("/nowhere")).status_code == 404
+    finally:
+        output = await service.stop()
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert not [line for line in lines if line["logger"] == "uvicorn.access"]
+    assert [line for line in lines if line["level"] == "INFO"]  # the start's lines, at INFO

@@ -16,7 +16,8 @@ import httpx
 import pytest
 from fastapi import APIRouter
 
-from app.logs import AccessLine, ServiceHandler, service_handler
+from app.access_line import AccessLine
+from app.logs import ServiceHandler, service_handler
 from app.main import create_app
 from containers import Container
 from tests.support.proxy import free_port

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
-from app.logs import ACCESS, AccessLine, write_access
+from app.access_line import ACCESS, AccessLine
+from app.logs import write_access
 from app.observability.http import HttpRecorder
 from app.request_context import CURRENT, RequestContext
 

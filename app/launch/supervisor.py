@@ -35,7 +35,13 @@ WORKER_TIMEOUT = 30
 def supervise(settings: Settings) -> int:
     """Serve HOST:PORT with WORKERS processes until SIGTERM or SIGINT: the exit code of
     `python -m app`."""
-    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=True)
+    configure_logging(
+        settings.LOG_LEVEL,
+        settings.secrets(),
+        settings.LOG_FORMAT,
+        with_pid=True,
+        access_log=settings.ACCESS_LOG,
+    )
     prepared = subprocess.run([sys.executable, "-m", PREPARE], check=False)
     if prepared.returncode != 0:  # it said why
         return prepared.returncode

@@ -17,7 +17,13 @@ from settings import Settings
 
 def worker_app() -> FastAPI:
     settings = Settings().for_worker()
-    configure_logging(settings.LOG_LEVEL, settings.secrets(), settings.LOG_FORMAT, with_pid=True)
+    configure_logging(
+        settings.LOG_LEVEL,
+        settings.secrets(),
+        settings.LOG_FORMAT,
+        with_pid=True,
+        access_log=settings.ACCESS_LOG,
+    )
     app = create_app(Container(settings=providers.Object(settings)))
     freeze_startup_heap()
     return app
