@@ -9,7 +9,8 @@ called in process (no server, no database: the instrumentation's own CPU time).
 - native + prometheus-client: FastAPI's native telemetry, its meter writing into
   prometheus-client (an OpenTelemetry API meter of a few lines, below);
 - middlewares: the service's own, since recorded by its request id layer
-  (app.api.request_ids, app.observability.http) into prometheus-client.
+  (app.api.request_ids, app.observability.http), kept without a lock and handed to
+  prometheus-client at each scrape (app.observability.local).
 
 Every mode has the request id layer, which the service always has (with its access line
 off, at the default WARNING of this process): what differs is the HTTP metrics alone.
