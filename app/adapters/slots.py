@@ -19,7 +19,7 @@ class Slots:
 
     Under load nearly every call waits here, and nearly every wait ends well before its
     time: one alarm for the whole line, set for the earliest deadline, costs less than a
-    timer set and cancelled per waiter (bench/README.md, "The driver path, issue 11")."""
+    timer set and cancelled per waiter."""
 
     def __init__(self, size: int) -> None:
         self.size = size
