@@ -32,33 +32,34 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-async def json_body(scope: Scope, receive: Receive) -> tuple[Receive, bool]:
+async def json_body(scope: Scope, receive: Receive) -> tuple[Any, Receive, bool]:
     """For the routes that take a body, before FastAPI reads it: reads the body and
-    refuses it when it is not declared JSON or names a key twice. Answers what the route
-    reads the body from, and whether FastAPI will refuse the body itself (unreadable, or
-    declared JSON and not JSON) before anything else is looked at."""
+    refuses it when it is not declared JSON or names a key twice. Answers the body parsed
+    (None when there is none, or it is for the route to read), what the route reads the
+    body from, and whether FastAPI will refuse the body itself (unreadable, or declared
+    JSON and not JSON) before anything else is looked at."""
     request = Request(scope, receive)
     try:
         body = await request.body()
     except Exception as error:  # the route meets the same error, and answers as it did
-        return _failing(error), True
+        return None, _failing(error), True
     replay = _replaying(body, receive)
     content_type = request.headers.get("content-type", "")
     media_type = content_type.partition(";")[0].strip().lower()
     if media_type != JSON:
         if body and _parsed_as_json(content_type) and not _is_json(body):
-            return replay, True
+            return None, replay, True
         if not body and not media_type:
-            return replay, False  # no body at all: the validation says which fields are missing
+            return None, replay, False  # no body at all: the validation says which fields are missing
         shown = f"{media_type!r}" if media_type else "none"
         raise HTTPException(415, f"send the body as Content-Type: {JSON} (got {shown})")
     try:
-        json.loads(body, object_pairs_hook=_no_duplicates)
+        parsed = json.loads(body, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as duplicate:
         raise _invalid("body", duplicate.key, f"the key {duplicate.key!r} appears more than once") from None
     except (ValueError, RecursionError):  # not JSON, or too deep: FastAPI's own answer stands
-        return replay, bool(body)
-    return replay, False
+        return None, replay, bool(body)
+    return parsed, replay, False
 
 
 def _parsed_as_json(content_type: str) -> bool:
