@@ -8,10 +8,10 @@ import email.message
 import json
 from typing import Any
 
-from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
 JSON = "application/json"
@@ -32,19 +32,43 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+_STRICT = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
+async def _read(receive: Receive) -> bytes:
+    """The whole body, as Starlette's Request.body() reads it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    """The first value of header `name` (lower case), as Starlette's Headers.get finds it."""
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for key, value in headers:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
 async def json_body(scope: Scope, receive: Receive) -> tuple[Any, Receive, bool]:
     """For the routes that take a body, before FastAPI reads it: reads the body and
     refuses it when it is not declared JSON or names a key twice. Answers the body parsed
     (None when there is none, or it is for the route to read), what the route reads the
     body from, and whether FastAPI will refuse the body itself (unreadable, or declared
     JSON and not JSON) before anything else is looked at."""
-    request = Request(scope, receive)
     try:
-        body = await request.body()
+        body = await _read(receive)
     except Exception as error:  # the route meets the same error, and answers as it did
         return None, _failing(error), True
     replay = _replaying(body, receive)
-    content_type = request.headers.get("content-type", "")
+    content_type = _header(scope, b"content-type")
     media_type = content_type.partition(";")[0].strip().lower()
     if media_type != JSON:
         if body and _parsed_as_json(content_type) and not _is_json(body):
@@ -54,7 +78,8 @@ async def json_body(scope: Scope, receive: Receive) -> tuple[Any, Receive, bool]
         shown = f"{media_type!r}" if media_type else "none"
         raise HTTPException(415, f"send the body as Content-Type: {JSON} (got {shown})")
     try:
-        parsed = json.loads(body, object_pairs_hook=_no_duplicates)
+        # As json.loads reads bytes, with a decoder made once.
+        parsed = _STRICT.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except _DuplicateKey as duplicate:
         raise _invalid("body", duplicate.key, f"the key {duplicate.key!r} appears more than once") from None
     except (ValueError, RecursionError):  # not JSON, or too deep: FastAPI's own answer stands
