@@ -21,11 +21,12 @@ from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
+
+from app.api.strict import query_params
 
 Check = Callable[[Scope], None]
 # Reads the body: answers it parsed (None when the route is to read it), what the route
@@ -40,7 +41,8 @@ def checked_first(route: BaseRoute, *checks: Check, body: BodyCheck | None = Non
     its shape allows (`_served_directly`)."""
     assert isinstance(route, APIRoute)
     fastapi_handler = route.app
-    direct = _served_directly(route)
+    # A body is served directly only as the body check parsed it.
+    direct = _served_directly(route) if body is not None or route.body_field is None else None
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         parsed = None
@@ -90,7 +92,7 @@ def _served_directly(route: APIRoute) -> Direct | None:
             errors += found
             values[name] = value
         if query is not None:
-            value, found = query.validate(dict(QueryParams(scope["query_string"])), loc=("query",))
+            value, found = query.validate(dict(query_params(scope)), loc=("query",))
             errors += found
             values[query.name] = value
         if body_field is not None:

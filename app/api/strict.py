@@ -125,12 +125,24 @@ def _failing(error: Exception) -> Receive:
     return fail
 
 
+_PARSED_QUERY = "multidb.query_params"
+_NO_QUERY = QueryParams("")
+
+
+def query_params(scope: Scope) -> QueryParams:
+    """The request's query parameters, parsed once for the check below and the route."""
+    if not scope["query_string"]:
+        return _NO_QUERY
+    params: QueryParams | None = scope.get(_PARSED_QUERY)
+    if params is None:
+        params = scope[_PARSED_QUERY] = QueryParams(scope["query_string"])
+    return params
+
+
 def single_query_values(scope: Scope) -> None:
     """For the routes whose query parameters each take one value, checked before FastAPI
     reads the request."""
-    if not scope["query_string"]:
-        return
-    params = QueryParams(scope["query_string"])
+    params = query_params(scope)
     if len(params) == len(params.multi_items()):
         return
     for name in params:
