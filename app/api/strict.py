@@ -142,6 +142,8 @@ def query_params(scope: Scope) -> QueryParams:
 def single_query_values(scope: Scope) -> None:
     """For the routes whose query parameters each take one value, checked before FastAPI
     reads the request."""
+    if not scope["query_string"]:
+        return
     params = query_params(scope)
     if len(params) == len(params.multi_items()):
         return
