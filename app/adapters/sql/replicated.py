@@ -141,7 +141,9 @@ class ReplicatedAdapter(Store):
                 self._positions.append((now, await self.replication.primary_position(self.primary)))
         except PositionUnknown as error:
             if not self._primary_unknown:
-                logger.warning("%s states no replication position, so tokens send reads to it: %s", self.name, error)
+                logger.warning(
+                    "%s states no replication position; tokens send reads to it: %s", self.name, error
+                )
             self._primary_unknown = True
         except Exception:  # the primary's own failures are its routes' business
             pass
@@ -186,9 +188,8 @@ class ReplicatedAdapter(Store):
         if replica.status != "down":
             # A driver's message can hold what the service must not log; ours says why.
             reason = str(error) if isinstance(error, PositionUnknown) else type(error).__name__
-            logger.warning(
-                "replica %s of %s is out of rotation: %s", replica.adapter.config.describe(), self.name, reason
-            )
+            where = replica.adapter.config.describe()
+            logger.warning("replica %s of %s is out of rotation: %s", where, self.name, reason)
         replica.status, replica.lag_ms = "down", None
 
     async def _write(self, operation: Awaitable[T]) -> T:
