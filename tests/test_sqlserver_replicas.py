@@ -13,9 +13,10 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from app.adapters.sql.adapter import SQLAdapter
 from app.adapters.sql.dialects import url_for
 from app.adapters.sql.replicated import ReplicatedAdapter
 from app.adapters.sql.replication import PositionUnknown, SQLServerReplication, sqlserver_lsn
+from app.models import PRODUCTS
 from settings import DatabaseConfig, Settings
 from tests.support.service import container, serve, settings
 from tests.test_replicas import replica, until, untokened
@@ -132,8 +134,6 @@ def test_the_position_queries_are_what_the_mssql_dialect_writes(
 
 
 def test_lsns_are_read_as_numbers_and_a_missing_row_is_no_position() -> None:
-    from decimal import Decimal
-
     assert sqlserver_lsn(Decimal("39000000034400001")) == 39000000034400001  # numeric(25,0) via pyodbc
     assert sqlserver_lsn("39000000034400001") == 39000000034400001
     assert sqlserver_lsn(Decimal("3.9E+16")) == 39000000000000000
@@ -309,15 +309,24 @@ async def test_a_readable_secondary_serves_reads_and_a_client_its_own_writes(
         assert isinstance(store, ReplicatedAdapter)
         secondary = store.replicas[0].adapter
         # The secondary's connection is read-only: the availability group's, not a refused write.
-        assert await secondary.scalar("SELECT DATABASEPROPERTYEX(DB_NAME(), 'Updateability')") == "READ_ONLY"
+        # (sql_variant, which pyodbc cannot read, cast to text)
+        updateability = "SELECT CAST(DATABASEPROPERTYEX(DB_NAME(), 'Updateability') AS nvarchar(16))"
+        assert await secondary.scalar(updateability) == "READ_ONLY"
 
-        created = await client.post(
-            "/products", json={"sku": f"ag-{uuid4().hex[:8]}", "name": "N", "price": "1"}
-        )
+        sku = f"ag-{uuid4().hex[:8]}"
+        created = await client.post("/products", json={"sku": sku, "name": "N", "price": "1"})
         assert created.status_code == 201
         id, token = created.json()["id"], created.headers[TOKEN]
-        assert int(consistency.decode(token)["products_db"]) > 0  # the primary's last_commit_lsn
+        wanted = consistency.decode(token)["products_db"]
+        assert int(wanted) > 0  # the primary's last_commit_lsn
         assert (await client.get(f"/products/{id}", headers={TOKEN: token})).status_code == 200
+
+        # What the token promises: a secondary that has redone that far has the write.
+        async def redone() -> bool:
+            return store.replication.reached(await store.replication.replayed_position(secondary), wanted)
+
+        await until(redone, "the secondary past the write's last_commit_lsn")
+        assert (await secondary.get(PRODUCTS, UUID(id)))["sku"] == sku
 
         async def caught_up() -> bool:
             state = await replica(client)
@@ -325,5 +334,3 @@ async def test_a_readable_secondary_serves_reads_and_a_client_its_own_writes(
             return bool(state["status"] == "up" and state["lag_ms"] == 0 and read.status_code == 200)
 
         await until(caught_up, "the secondary in rotation, with the product")
-        replayed = await store.replication.replayed_position(secondary)
-        assert store.replication.reached(replayed, consistency.decode(token)["products_db"])

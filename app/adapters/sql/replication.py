@@ -69,10 +69,11 @@ class SQLServerReplication(Replication):
     in order: a secondary whose last_redone_lsn is at least the primary's last_commit_lsn
     after a write has redone that commit, and a readable secondary shows what it has redone.
 
-    A database not in an availability group, a server that is not the role asked for
-    (the primary named as a replica, or a secondary after a failover), or a login without
-    VIEW SERVER STATE has no such row: the position is unknown (PositionUnknown), so a
-    replica is out of rotation, and writes' tokens send reads to the primary."""
+    A database not in an availability group, or a server that is not in the role asked
+    for (the primary named as a replica, a secondary after a failover), has no such row:
+    the position is unknown (PositionUnknown), so a replica is out of rotation, and
+    writes' tokens send reads to the primary. (A login without VIEW SERVER STATE, which
+    the view needs, gets an error instead, with the same effect.)"""
 
     primary_query = (
         "SELECT last_commit_lsn FROM sys.dm_hadr_database_replica_states"
@@ -111,8 +112,7 @@ def _known(lsn: int | None, role: str) -> str:
     if lsn is None:
         raise PositionUnknown(
             f"sys.dm_hadr_database_replica_states has no row for this database as a {role}: "
-            "is it in an availability group, with this server in that role, "
-            "and may the login VIEW SERVER STATE?"
+            "is it in an availability group, with this server in that role?"
         )
     return str(lsn)
 
