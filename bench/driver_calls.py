@@ -29,7 +29,7 @@ import uvloop
 
 from bench.backends import database_settings
 from bench.routes import Call
-from bench.service_calls import _calls
+from bench.service_calls import _calls, ratio_row
 
 DEFAULT_URLS = {
     "postgres": "postgresql://postgres@127.0.0.1:5432/multidb_calls",
@@ -37,7 +37,9 @@ DEFAULT_URLS = {
 }
 
 
-async def per_request(calls: dict[str, Call], requests: int, rounds: int, concurrency: int) -> dict[str, float]:
+async def per_request(
+    calls: dict[str, Call], requests: int, rounds: int, concurrency: int
+) -> dict[str, float]:
     for name, call in calls.items():
         status, body = await call()
         if status >= 300:
@@ -64,7 +66,9 @@ def recreate(backend: str, url: str) -> None:
     asyncio.run(recreate(url))
 
 
-async def measure(backend: str, url: str, requests: int, rounds: int, concurrency: int) -> dict[str, dict[str, float]]:
+async def measure(
+    backend: str, url: str, requests: int, rounds: int, concurrency: int
+) -> dict[str, dict[str, float]]:
     from dependency_injector import providers
 
     from app.main import create_app
@@ -118,7 +122,7 @@ def main(argv: list[str]) -> int:
     print(f"{args.backend}, {args.concurrency} in flight: CPU µs per request")
     print("| workload | service | baseline | service ÷ baseline |\n|---|---:|---:|---:|")
     for name, sides in found.items():
-        print(f"| {name} | {sides['service']:,.1f} | {sides['baseline']:,.1f} | {sides['service'] / sides['baseline']:.2f} |")
+        print(ratio_row(name, sides))
     return 0
 
 
