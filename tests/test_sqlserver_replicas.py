@@ -243,6 +243,17 @@ async def test_reads_follow_the_stated_positions_and_a_secondary_without_one_is_
     assert (await untokened(client, f"/products/{id}")).status_code == 200  # the primary
     assert (await client.get(f"/products/{id}", headers={TOKEN: token})).status_code == 200
 
+    # A primary with no row: a writer's token names the primary itself, and a warning says why.
+    with caplog.at_level(logging.WARNING, logger="multidb.replicas"):
+        await state(primary, None)
+        patched = await client.patch(f"/products/{id}", json={"name": "M"})
+        assert consistency.decode(patched.headers[TOKEN]) == {"products_db": "primary"}
+
+        async def warned() -> bool:
+            return any("as a primary" in record.getMessage() for record in caplog.records)
+
+        await until(warned, "a warning that the primary states no position")
+
 
 # With real servers. Nothing below runs on this machine: no SQL Server runs here.
 
@@ -286,7 +297,9 @@ async def test_a_database_outside_an_availability_group_states_no_position(
         with pytest.raises(PositionUnknown, match="as a readable secondary"):
             await store.replication.replayed_position(store.replicas[0].adapter)
         assert store.replica_health()[0][1] == "down"
-        assert any("has no row for this database" in record.getMessage() for record in caplog.records)
+        logged = [record.getMessage() for record in caplog.records]
+        assert any("no row for this database as a readable secondary" in line for line in logged)
+        assert any("no row for this database as a primary" in line for line in logged)
     finally:
         await store.disconnect()
 
