@@ -12,7 +12,6 @@ from app.api.consistency import ConsistencyMiddleware, tokens_needed
 from app.api.cors import CORSMiddleware, cors_options
 from app.api.dispatch import dispatch_by_first_segment
 from app.api.docs import PUBLIC_DOCS, install_docs
-from app.api.headers import NoSniffMiddleware
 from app.api.http_metrics import telemetry
 from app.api.methods import MethodsMiddleware
 from app.api.openapi import amend_openapi, document_body_limit, document_links
@@ -53,7 +52,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     install_problem_handlers(app)
     install_docs(app, ask_for_key=bool(settings.api_keys))
     # Before any other middleware: it has the innermost layer. Outside all, it counts every
-    # answer in the HTTP metrics, refusals included.
+    # answer in the HTTP metrics and gives each its X-Request-ID and nosniff, refusals included.
     install_request_ids(app, container.metrics())
     install_status(app)
     if tokens_needed(settings):
@@ -81,7 +80,6 @@ def create_app(container: Container | None = None) -> FastAPI:
         amend_openapi(app, document_api_keys)
     if settings.CORS_ORIGINS:  # outside the key check: a browser's preflight carries no key
         app.add_middleware(CORSMiddleware, **cors_options(settings))
-    app.add_middleware(NoSniffMiddleware)  # outermost: on every answer, refusals included
     dispatch_by_first_segment(app.router)
     return app
 

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from settings.kinds import Kind, kind_of
+from settings.kinds import KINDS, Kind, kind_of
 from settings.replicas import ReplicaList, check_replicas, replica_changes
 from settings.secrets import SecretFile
 from settings.urls import check_scheme, mask_url
@@ -43,6 +43,7 @@ class DatabaseConfig(BaseModel):
     DB_NAME: str | None = None
     CONNECTION_STRING: SecretStr | None = None
     ODBC_DRIVER: str = "FreeTDS"
+    READ_ONLY: bool = False  # connect with read-only intent (set on each read replica)
 
     POOL_SIZE: int = Field(default=10, ge=1)
     MAX_OVERFLOW: int = Field(default=10, ge=0)
@@ -102,6 +103,14 @@ class DatabaseConfig(BaseModel):
             missing.append(("DB_NAME", f"a {self.DB_TYPE} database needs a database name"))
         return missing
 
+    @field_validator("READ_ONLY")
+    @classmethod
+    def _read_only_fits_type(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and "DB_TYPE" in info.data and not kind_of(info.data["DB_TYPE"]).read_only_query:
+            with_intent = ", ".join(name for name, kind in KINDS.items() if kind.read_only_query)
+            raise ValueError(f"READ_ONLY (read-only intent) is for {with_intent} databases")
+        return value
+
     @field_validator("READ_REPLICAS")
     @classmethod
     def _replicas_fit_type(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
@@ -112,7 +121,7 @@ class DatabaseConfig(BaseModel):
     def replicas(self) -> list[DatabaseConfig]:
         """One config per read replica: the primary's, pointed at the replica."""
         return [
-            self.model_copy(update=replica_changes(entry, self.CONNECTION_STRING))
+            self.model_copy(update=replica_changes(entry, self.CONNECTION_STRING, self.DB_TYPE))
             for entry in self.READ_REPLICAS
         ]
 

@@ -19,6 +19,9 @@ class Kind:
     extra: str | None = None  # (None: a dependency of the service itself)
     sqlalchemy: str | None = None  # SQLAlchemy's dialect+driver, for a kind spoken through it
     replication: str | None = None  # "module:Class" that reads replication positions (READ_REPLICAS)
+    # What READ_ONLY adds to the URL's query, and so to every read replica's: for SQL
+    # Server, the read-only intent a readable secondary may require. Empty: no READ_ONLY.
+    read_only_query: tuple[tuple[str, str], ...] = ()
     needs_user: bool = True  # a server that may run without authentication says False
     default_name: str | None = None  # the DB_NAME when none is set
 
@@ -56,6 +59,8 @@ KINDS: dict[str, Kind] = {
         driver="aioodbc",
         extra="sqlserver",
         sqlalchemy="mssql+aioodbc",
+        replication=f"{REPLICATION}:SQLServerReplication",
+        read_only_query=(("ApplicationIntent", "ReadOnly"),),
     ),
     "mongodb": Kind(
         "app.adapters.mongodb.adapter:MongoAdapter",

@@ -25,7 +25,8 @@ ReplicaList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_split)]
 
 def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
     if entries and kind_of(db_type).replication is None:
-        replicated = " and ".join(name for name, kind in KINDS.items() if kind.replication)
+        *others, last = [name for name, kind in KINDS.items() if kind.replication]
+        replicated = f"{', '.join(others)} and {last}" if others else last
         hint = " (a MongoDB replica set goes in the connection string, with readPreference)"
         raise ValueError(
             f"read replicas are for {replicated} databases{hint if db_type == 'mongodb' else ''}"
@@ -39,10 +40,11 @@ def check_replicas(db_type: str, entries: tuple[str, ...]) -> None:
                 raise ValueError(f"{entry!r} is neither host:port nor a connection string")
 
 
-def replica_changes(entry: str, primary_url: SecretStr | None) -> dict[str, Any]:
+def replica_changes(entry: str, primary_url: SecretStr | None, db_type: str) -> dict[str, Any]:
     """What changes in the primary's config (whose CONNECTION_STRING is `primary_url`)
-    to point it at one replica."""
-    update: dict[str, Any] = {"READ_REPLICAS": ()}
+    to point it at one replica, which it only reads: with read-only intent where the kind
+    has one (a SQL Server secondary may accept no other connection)."""
+    update: dict[str, Any] = {"READ_REPLICAS": (), "READ_ONLY": bool(kind_of(db_type).read_only_query)}
     host, _, port = entry.rpartition(":") if "://" not in entry and ":" in entry else (entry, "", "")
     if "://" in entry:
         update["CONNECTION_STRING"] = SecretStr(entry)

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     DB_QUERY_TIMEOUT: float | None = None
     DB_REQUIRED: bool | None = None
     DB_ODBC_DRIVER: str | None = None
+    DB_READ_ONLY: bool | None = None
     DB_AUTO_MIGRATE: bool | None = None
     DB_READ_REPLICAS: Annotated[str | None, NoDecode] = None
     DB_MAX_REPLICA_LAG_MS: int | None = None

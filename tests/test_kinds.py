@@ -56,7 +56,7 @@ def test_a_kind_registered_at_run_time_is_configured_like_the_others() -> None:
         assert config.describe() == "cockroachdb db:26257/shop"
         with pytest.raises(ValidationError, match="a cockroachdb connection string must start with"):
             DatabaseConfig(DB_TYPE=kinds.NAME, CONNECTION_STRING="postgresql://u@db/shop")
-        with pytest.raises(ValidationError, match="read replicas are for postgres and mysql databases"):
+        with pytest.raises(ValidationError, match="read replicas are for postgres, mysql and sqlserver data"):
             DatabaseConfig(DB_TYPE=kinds.NAME, DB_HOST="db", DB_USER="u", DB_NAME="n", READ_REPLICAS="r:1")
     with pytest.raises(ValidationError, match="unknown DB_TYPE 'cockroachdb'"):
         DatabaseConfig(DB_TYPE=kinds.NAME)

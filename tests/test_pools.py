@@ -74,6 +74,21 @@ async def test_a_waiter_that_gives_up_passes_its_turn_on_and_takes_nothing() -> 
     assert slots.taken == 0
 
 
+async def test_each_waiter_gives_up_at_its_own_deadline_whoever_waits_before_it() -> None:
+    slots = Slots(1)
+    await slots.take(1)
+    patient = asyncio.create_task(slots.take(60))
+    await asyncio.sleep(0)
+    with pytest.raises(SlotTimeout):  # not held until the patient one's deadline
+        await asyncio.wait_for(slots.take(0.01), 10)
+    assert not patient.done()
+    slots.give()
+    await asyncio.wait_for(patient, 1)  # still first in line
+    slots.give()
+
+    assert (slots.taken, slots.waiting) == (0, 0)
+
+
 @pytest.fixture
 async def adapter(postgres_url: str) -> AsyncIterator[PostgresAdapter]:
     url = backends.sibling(postgres_url, "pools")

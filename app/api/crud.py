@@ -44,7 +44,8 @@ PARTIAL = {
     }
 }
 # The conditional headers are read in the routes and documented as their parameters; the
-# checks that refuse a request first run before FastAPI reads it (app/api/prechecks.py).
+# checks that refuse a request first run before the route's parameters are read, and the
+# route is then served without FastAPI's request handler (app/api/prechecks.py).
 IF_MATCH_DOC = {"parameters": [IF_MATCH]}
 IF_NONE_MATCH_DOC = {"parameters": [IF_NONE_MATCH]}
 

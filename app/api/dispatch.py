@@ -4,10 +4,14 @@ The router tries its routes in turn, a regex each: `GET /products/{id}` came aft
 the status page, /health and the other resources' routes, about twenty matches per request.
 Here each literal first segment (`products`, `health`) has a copy of the router that holds
 only the routes a path starting with it can match, in the router's order, so the router's
-own loop, 405 and 404 run on a few routes and answer as the whole router would. A path
-whose first segment no route names goes through the whole router. The table follows the
-router's routes: it is built again when their number changes (a router included after the
-app was made)."""
+own loop, 405 and 404 run on a few routes and answer as the whole router would. Within a
+segment, a request's method puts first the routes that can serve it, in the router's order,
+then the others, in the router's order: the first full match is the router's (only a route
+that serves the method matches fully), and so is the first partial one (only the others
+match partially), so the 405 is the router's too; `PATCH /products/{id}` is matched
+against one route, not five. A path whose first segment no route names goes through the
+whole router. The table follows the router's routes: it is built again when their number
+changes (a router included after the app was made)."""
 
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ class SegmentDispatch:
     def __init__(self, router: Router) -> None:
         self.router = router
         self.whole: ASGIApp = router.app
-        self.by_segment: dict[str, ASGIApp] = {}
+        self.by_segment: dict[tuple[str, str | None], ASGIApp] = {}
         self.built_for = -1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +51,9 @@ class SegmentDispatch:
             if len(routes) != self.built_for:
                 self.by_segment = self._by_segment(routes)
                 self.built_for = len(routes)
-            narrow = self.by_segment.get(get_route_path(scope)[1:].partition("/")[0])
+            segment = get_route_path(scope)[1:].partition("/")[0]
+            by_segment = self.by_segment
+            narrow = by_segment.get((segment, scope["method"])) or by_segment.get((segment, None))
             if narrow is not None:
                 # The app's router, not the copy, is the one url_for and the handlers see.
                 scope.setdefault("router", self.router)
@@ -55,14 +61,32 @@ class SegmentDispatch:
                 return
         await self.whole(scope, receive, send)
 
-    def _by_segment(self, routes: Sequence[BaseRoute]) -> dict[str, ASGIApp]:
+    def _by_segment(self, routes: Sequence[BaseRoute]) -> dict[tuple[str, str | None], ASGIApp]:
+        """A router copy for each segment and method a route names, and for each segment
+        and any other method (None: its routes in the router's order)."""
         segments = {segment for route in routes if (segment := first_segment(route)) is not None}
-        narrow: dict[str, ASGIApp] = {}
+        methods = {method for route in routes for method in getattr(route, "methods", None) or ()}
+        narrow: dict[tuple[str, str | None], ASGIApp] = {}
         for segment in segments:
-            router = copy.copy(self.router)
-            router.routes = [route for route in routes if first_segment(route) in (segment, None)]
-            narrow[segment] = router.app
+            reachable = [route for route in routes if first_segment(route) in (segment, None)]
+            narrow[segment, None] = self._copy(reachable)
+            for method in methods:
+                serving = [route for route in reachable if _may_serve(route, method)]
+                others = [route for route in reachable if not _may_serve(route, method)]
+                narrow[segment, method] = self._copy(serving + others)
         return narrow
+
+    def _copy(self, routes: list[BaseRoute]) -> ASGIApp:
+        router = copy.copy(self.router)
+        router.routes = routes
+        return router.app
+
+
+def _may_serve(route: BaseRoute, method: str) -> bool:
+    """Whether `route` can match a request of `method` fully: a route without a method
+    list (a mount) matches any."""
+    methods = getattr(route, "methods", None)
+    return methods is None or method in methods
 
 
 def dispatch_by_first_segment(router: Router) -> None:

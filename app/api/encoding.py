@@ -25,7 +25,16 @@ Row = Mapping[str, Any]
 
 
 class JSONBody(Response):
+    """A JSON answer with a body (200, 201), its headers written in one pass: the given
+    ones, then Content-Length and Content-Type, as Starlette's `init_headers` orders them."""
+
     media_type = "application/json"
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        given = (headers or {}).items()
+        raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in given]
+        raw += [(b"content-length", str(len(self.body)).encode()), (b"content-type", b"application/json")]
+        self.raw_headers = raw
 
 
 class Encoder:

@@ -1,5 +1,6 @@
 """X-Request-ID on every request and every answer, one access line per request, and with
-METRICS the HTTP metrics (app.observability.http): one layer observes each request.
+METRICS the HTTP metrics (app.observability.http): one layer observes each request, and
+stamps every answer with the headers every answer has (app.api.headers).
 
 The id is the client's X-Request-ID when it is well formed (1 to 128 characters of
 A-Z a-z 0-9 and `- _ . : + / =`), else a new UUIDv7: anything else is replaced, never
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
 from app.access_line import ACCESS, AccessLine
+from app.api.headers import NOSNIFF
 from app.logs import write_access
 from app.observability.http import HttpRecorder
 from app.request_context import CURRENT, RequestContext
@@ -65,7 +67,7 @@ class RequestIdMiddleware:
         # Never reset: each request runs in a task of its own, and uvicorn's line about an
         # exception that escapes, written once this returns, is about this request.
         CURRENT.set(context)
-        header = (HEADER, context.id.encode("ascii"))
+        stamped = (NOSNIFF, (HEADER, context.id.encode("ascii")))
         status = 500  # what uvicorn answers if nothing was sent
         http = self.http
         method = http.started(scope["method"]) if http is not None else ""
@@ -75,7 +77,7 @@ class RequestIdMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                message["headers"] = [*message.get("headers", ()), *stamped]
             await send(message)
 
         try:

@@ -64,6 +64,13 @@ SQL_KINDS: dict[str, SQLKind] = {
 
 
 def url_for(config: DatabaseConfig) -> URL:
+    url = _url(config)
+    if config.READ_ONLY:  # READ_ONLY says which intent, whatever the connection string says
+        return url.update_query_pairs(config.kind.read_only_query)
+    return url
+
+
+def _url(config: DatabaseConfig) -> URL:
     drivername = config.kind.sqlalchemy
     if drivername is None:
         raise ValueError(f"DB_TYPE={config.DB_TYPE} is not spoken through SQLAlchemy")

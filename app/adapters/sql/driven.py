@@ -59,7 +59,7 @@ class DriverAdapter(DriverPool):
             return records, total[0][0]
 
         records, total = await self._run(resource, True, both)
-        return Page(items=[statements.listed.row(record) for record in records], total=total)
+        return Page(items=[statements.rows.row(record) for record in records], total=total)
 
     async def insert(self, resource: Resource, row: Row) -> Row:
         statement = self._of(resource).insert(tuple(row))

@@ -46,6 +46,9 @@ class DriverPool(SQLAdapter):
     conflict_errors: ClassVar[tuple[type[Exception], ...]] = ()
     invalid_errors: ClassVar[tuple[type[Exception], ...]] = ()
     unavailable_errors: ClassVar[tuple[type[BaseException], ...]] = ()
+    # Whether the driver bounds each statement by a timeout of its own (asyncpg does); if
+    # not, each call runs under one timer for its deadline, from its checkout to its end.
+    times_statements: ClassVar[bool] = True
     _opened = False
     _listeners: tuple[Callable[[str], None], ...] = ()
 
@@ -136,38 +139,44 @@ class DriverPool(SQLAdapter):
         touched(self.name)
         deadline = self._loop.time() + self.config.QUERY_TIMEOUT
         try:
-            if self._schema_check_due():  # the one step of `_before` that waits
-                async with asyncio.timeout_at(deadline):
-                    await self._before(resource)
-            else:  # no timer to set and cancel on every call
-                await self._before(resource)
-            current = self._unit_of_work.get()
-            if current is not None:
-                try:
-                    return await work(current, deadline)
-                except (TimeoutError, asyncio.CancelledError):
-                    self._terminate(current)  # its statement may still run: the unit of work is over
-                    raise
-                except Exception as error:
-                    self._close_if_lost(error, current)
-                    raise
-            for attempt in (1, 2):
-                connection = await self._checkout(deadline)
-                try:
-                    return await work(connection, deadline)
-                except (TimeoutError, asyncio.CancelledError):
-                    self._terminate(connection)  # its statement may still run: never hand it on
-                    raise
-                except Exception as error:
-                    if not (self._close_if_lost(error, connection) and read and attempt == 1):
-                        raise
-                finally:
-                    await self._checkin(connection)
-            raise AssertionError("unreachable")
+            if self.times_statements:
+                return await self._call(resource, read, work, deadline)
+            async with asyncio.timeout_at(deadline):  # one timer for the whole call
+                return await self._call(resource, read, work, deadline)
         except DomainError:
             raise
         except Exception as error:
             raise self._failed(error, resource) from error
+
+    async def _call(self, resource: Resource | None, read: bool, work: Work[T], deadline: float) -> T:
+        if self._schema_check_due():  # the one step of `_before` that waits
+            async with asyncio.timeout_at(deadline):
+                await self._before(resource)
+        else:  # no timer to set and cancel on every call
+            await self._before(resource)
+        current = self._unit_of_work.get()
+        if current is not None:
+            try:
+                return await work(current, deadline)
+            except (TimeoutError, asyncio.CancelledError):
+                self._terminate(current)  # its statement may still run: the unit of work is over
+                raise
+            except Exception as error:
+                self._close_if_lost(error, current)
+                raise
+        for attempt in (1, 2):
+            connection = await self._checkout(deadline, timed=not self.times_statements)
+            try:
+                return await work(connection, deadline)
+            except (TimeoutError, asyncio.CancelledError):
+                self._terminate(connection)  # its statement may still run: never hand it on
+                raise
+            except Exception as error:
+                if not (self._close_if_lost(error, connection) and read and attempt == 1):
+                    raise
+            finally:
+                await self._checkin(connection)
+        raise AssertionError("unreachable")
 
     def _close_if_lost(self, error: Exception, connection: Any) -> bool:
         """Whether `error` says the connection is of no more use; if so it is closed, so
@@ -187,7 +196,9 @@ class DriverPool(SQLAdapter):
         except Exception as error:
             raise self._failed(error, None) from error
 
-    async def _checkout(self, deadline: float) -> Any:
+    async def _checkout(self, deadline: float, timed: bool = False) -> Any:
+        """A connection of the pool, within the deadline; `timed` when the caller's own
+        timer stops it at the deadline already."""
         if not self._opened:
             raise RuntimeError(f"database {self.name!r} is not connected; call connect() first")
         left = deadline - self._loop.time()
@@ -200,9 +211,11 @@ class DriverPool(SQLAdapter):
                 f"no free connection within POOL_TIMEOUT={self.config.POOL_TIMEOUT:g}s"
             ) from None
         try:
-            # An open connection is free: no wait, and no timer to set. Else a new one, set
-            # up within the call's deadline (the driver's CONNECT_TIMEOUT bounds each attempt).
-            return await self._acquire(None if self._idle() else max(deadline - self._loop.time(), 0.001))
+            # An open connection is free, or the caller's timer runs: no timer to set. Else a
+            # new one, set up within the call's deadline (the driver's CONNECT_TIMEOUT bounds
+            # each attempt).
+            within = None if timed or self._idle() else max(deadline - self._loop.time(), 0.001)
+            return await self._acquire(within)
         except BaseException as error:
             self._slots.give()
             if isinstance(error, Exception) and not isinstance(error, TimeoutError):
@@ -286,7 +299,9 @@ class DriverPool(SQLAdapter):
         """Whether an open connection is free in the pool."""
 
     @abstractmethod
-    async def _acquire(self, within: float | None) -> Any: ...
+    async def _acquire(self, within: float | None) -> Any:
+        """A connection of the pool within `within` seconds; None when no timer is needed
+        (an open connection is free, or the caller's timer bounds the call)."""
 
     @abstractmethod
     async def _release(self, connection: Any) -> None: ...

@@ -1,5 +1,6 @@
 """MariaDB and MySQL on aiomysql's own pool. aiomysql has no timeout of its own on a query,
-so each call is bounded by asyncio's, against the call's deadline."""
+so each call runs under one asyncio timer for its deadline (driver_pool.py), which bounds
+its checkout and its statements together."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class MariaDBAdapter(DriverAdapter):
     conflict_errors = (err.IntegrityError,)
     invalid_errors = (err.DataError,)
     unavailable_errors = _UNAVAILABLE
+    times_statements = False
     _pool: aiomysql.Pool
 
     async def _open_pool(self, url: URL, connect_args: dict[str, Any]) -> None:
@@ -53,13 +55,16 @@ class MariaDBAdapter(DriverAdapter):
             self._pool.terminate()
 
     def _idle(self) -> bool:
-        return bool(self._pool.freesize)
+        # Never sure: aiomysql drops a free connection the server closed and opens a new one
+        # inside acquire(), and its connect_timeout bounds only the TCP connect, not the
+        # handshake that a hung server never answers. A checkout outside a call's timer (a
+        # unit of work's) has a timer of its own.
+        return False
 
     async def _acquire(self, within: float | None) -> Any:
-        # Bounded even when a connection is free: aiomysql drops a free connection the server
-        # closed and opens a new one inside acquire(), and its connect_timeout bounds only the
-        # TCP connect, not the handshake that a hung server never answers.
-        async with asyncio.timeout(self.config.CONNECT_TIMEOUT if within is None else within):
+        if within is None:  # inside the call's timer
+            return await self._pool.acquire()
+        async with asyncio.timeout(within):
             return await self._pool.acquire()
 
     async def _release(self, connection: Any) -> None:
@@ -84,23 +89,21 @@ class MariaDBAdapter(DriverAdapter):
         self, connection: Any, deadline: float, statement: Statement, values: Row
     ) -> builtins.list[Record]:
         self._heard(statement)
-        async with asyncio.timeout_at(deadline):
-            cursor = await connection.cursor()
-            try:
-                await cursor.execute(statement.sql, statement.args(values) or None)
-                records: builtins.list[Record] = await cursor.fetchall()
-            finally:
-                await cursor.close()
+        cursor = await connection.cursor()
+        try:
+            await cursor.execute(statement.sql, statement.args(values) or None)
+            records: builtins.list[Record] = await cursor.fetchall()
+        finally:
+            await cursor.close()
         return records
 
     async def _execute(self, connection: Any, deadline: float, statement: Statement, values: Row) -> int:
         self._heard(statement)
-        async with asyncio.timeout_at(deadline):
-            cursor = await connection.cursor()
-            try:
-                changed: int = await cursor.execute(statement.sql, statement.args(values) or None)
-            finally:
-                await cursor.close()
+        cursor = await connection.cursor()
+        try:
+            changed: int = await cursor.execute(statement.sql, statement.args(values) or None)
+        finally:
+            await cursor.close()
         return changed
 
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
@@ -122,20 +125,19 @@ class MariaDBAdapter(DriverAdapter):
         self._heard(read)
         batch = f"{update.sql};{read.sql}"
         try:
-            async with asyncio.timeout_at(deadline):
-                cursor = await connection.cursor()
-                try:
-                    await cursor.execute(
-                        f"START TRANSACTION;{batch};COMMIT" if alone else batch,
-                        [*update.args(values), *read.args(key)],
-                    )
-                    if alone:
-                        await cursor.nextset()
-                    changed: int = cursor.rowcount
+            cursor = await connection.cursor()
+            try:
+                await cursor.execute(
+                    f"START TRANSACTION;{batch};COMMIT" if alone else batch,
+                    [*update.args(values), *read.args(key)],
+                )
+                if alone:
                     await cursor.nextset()
-                    records: builtins.list[Record] = await cursor.fetchall()
-                finally:
-                    await cursor.close()  # reads what is left: the COMMIT's answer
+                changed: int = cursor.rowcount
+                await cursor.nextset()
+                records: builtins.list[Record] = await cursor.fetchall()
+            finally:
+                await cursor.close()  # reads what is left: the COMMIT's answer
         except Exception as error:
             # The server stops a batch at its first error, inside the transaction it began.
             if alone and not connection.closed and connection.get_transaction_status():

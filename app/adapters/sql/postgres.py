@@ -67,7 +67,10 @@ class PostgresAdapter(DriverAdapter):
 
     async def _release(self, connection: Any) -> None:
         # asyncpg shields the release from cancellation, and closes a connection it cannot reset.
-        await self._pool.release(connection, timeout=self.config.CONNECT_TIMEOUT)
+        # Only a connection left in a transaction waits for the server (a ROLLBACK): the others
+        # go back at once, with no timer to set (one cut mid-statement is closed, never released).
+        within = self.config.CONNECT_TIMEOUT if _in_transaction(connection) else None
+        await self._pool.release(connection, timeout=within)
 
     def _terminate(self, connection: Any) -> None:
         with contextlib.suppress(asyncpg.InterfaceError):  # already closed, and back in the pool
@@ -110,12 +113,23 @@ class PostgresAdapter(DriverAdapter):
         return int(status.rpartition(" ")[2] or 0)  # "INSERT 0 1", "DELETE 1"
 
     async def _command(self, connection: Any, deadline: float, command: str) -> None:
-        await connection.execute(command, timeout=self._left(deadline))
+        try:
+            await connection.execute(command, timeout=self._left(deadline))
+        except (TimeoutError, asyncio.CancelledError):
+            self._terminate(connection)  # cut off mid-command: asyncpg would wait for its cancel
+            raise
 
     @staticmethod
     def _type_code(sql_type: str) -> Any:
         """The type's OID, as PostgreSQL describes a result column."""
         return BUILTIN_TYPE_NAME_MAP.get(sql_type) or BUILTIN_TYPE_NAME_MAP.get(sql_type.split(" ")[0])
+
+
+def _in_transaction(connection: Any) -> bool:
+    try:
+        return bool(connection.is_in_transaction())
+    except asyncpg.InterfaceError:  # terminated, and so back in the pool
+        return False
 
 
 async def _json_codecs(connection: Any) -> None:

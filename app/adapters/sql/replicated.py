@@ -20,7 +20,7 @@ from app import consistency
 from app.adapters.interface import DatabaseAdapter, ListQuery, Page, PoolUse, Row, SchemaState, Store
 from app.adapters.migrations import Migrations
 from app.adapters.sql.adapter import SQLAdapter
-from app.adapters.sql.replication import Replication
+from app.adapters.sql.replication import PositionUnknown, Replication
 from app.errors import DomainError, Unavailable
 from app.models.resource import Resource
 
@@ -54,6 +54,7 @@ class ReplicatedAdapter(Store):
         self._turn = itertools.count()
         self._positions: deque[tuple[float, str]] = deque()  # (when, the primary's position then)
         self._monitor: asyncio.Task[None] | None = None
+        self._primary_unknown = False  # already warned that the primary states no position
 
     @property
     def failure(self) -> str | None:  # type: ignore[override]
@@ -135,9 +136,19 @@ class ReplicatedAdapter(Store):
         the primary first had something the replica has not replayed yet (zero when it
         has everything, however long the primary has been idle)."""
         now = time.monotonic()
-        with contextlib.suppress(Exception):  # the primary's own failures are its routes' business
+        try:
             async with asyncio.timeout(self.config.CONNECT_TIMEOUT):
                 self._positions.append((now, await self.replication.primary_position(self.primary)))
+        except PositionUnknown as error:
+            if not self._primary_unknown:
+                logger.warning(
+                    "%s states no replication position; tokens send reads to it: %s", self.name, error
+                )
+            self._primary_unknown = True
+        except Exception:  # the primary's own failures are its routes' business
+            pass
+        else:
+            self._primary_unknown = False
         while self._positions and now - self._positions[0][0] > HISTORY_SECONDS:
             self._positions.popleft()
         await asyncio.gather(*(self._check(replica, now) for replica in self.replicas))
@@ -175,12 +186,10 @@ class ReplicatedAdapter(Store):
 
     def _out(self, replica: Replica, error: BaseException) -> None:
         if replica.status != "down":
-            logger.warning(
-                "replica %s of %s is out of rotation: %s",
-                replica.adapter.config.describe(),
-                self.name,
-                type(error).__name__,
-            )
+            # A driver's message can hold what the service must not log; ours says why.
+            reason = str(error) if isinstance(error, PositionUnknown) else type(error).__name__
+            where = replica.adapter.config.describe()
+            logger.warning("replica %s of %s is out of rotation: %s", where, self.name, reason)
         replica.status, replica.lag_ms = "down", None
 
     async def _write(self, operation: Awaitable[T]) -> T:

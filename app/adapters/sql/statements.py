@@ -62,10 +62,10 @@ class Statement:
         self._binds = tuple((name, processors.get(name), fixed.get(name)) for name in compiled.positiontup)
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
+        get = values.get
         return [
-            value if process is None else process(value)
+            get(name, fixed) if process is None else process(get(name, fixed))
             for name, process, fixed in self._binds
-            for value in (values.get(name, fixed),)
         ]
 
 
@@ -103,11 +103,10 @@ class TableStatements:
         self.dialect = dialect
         self.arrays = dialect.name == "postgresql"
         self.update_returns = bool(dialect.update_returning)
-        self.rows = Rows(table.columns, dialect, type_code)
-        listed = _read_as_utc(table, dialect)
-        self._listed = select(*listed)
-        self.listed = Rows(listed, dialect, type_code)  # a page's records, as rows
-        self.get = Statement(select(table).where(table.c.id == bindparam("id")), dialect)
+        self._read = _read_as_utc(table, dialect)
+        self._select = select(*self._read)
+        self.rows = Rows(self._read, dialect, type_code)  # what any statement here reads, as rows
+        self.get = Statement(self._select.where(table.c.id == bindparam("id")), dialect)
         self._shapes: dict[Hashable, Statement] = {}
 
     def get_many(self, ids: Sequence[Any]) -> list[tuple[Statement, Row]]:
@@ -124,7 +123,7 @@ class TableStatements:
         return found
 
     def _reader(self, size: int) -> Statement:
-        return self._shaped(("get_many", size), lambda: self._where_in(select(self.table), "id", size))
+        return self._shaped(("get_many", size), lambda: self._where_in(self._select, "id", size))
 
     def versions(self, versions: Sequence[int] | None) -> Row:
         """The values of `update` and `delete`'s version condition."""
@@ -148,7 +147,7 @@ class TableStatements:
             c = self.table.c
             values: dict[str, Any] = {name: bindparam(name) for name in names}
             statement = self._only(update(self.table), versions).values({**values, "version": c.version + 1})
-            return statement.returning(*c) if self.update_returns else statement
+            return statement.returning(*self._read) if self.update_returns else statement
 
         return self._shaped(("update", tuple(names), self._size(versions)), build)
 
@@ -158,14 +157,13 @@ class TableStatements:
         )
 
     def page(self, filters: Sequence[str], sort: Sequence[tuple[str, bool]]) -> Statement:
-        """Filters bound as `filter_<name>`, then `limit` and `offset`; its records are
-        read by `listed`."""
+        """Filters bound as `filter_<name>`, then `limit` and `offset`."""
 
         def build() -> Any:
             c = self.table.c
             order = (order_by(c[name], descending, self.dialect) for name, descending in sort)
             return (
-                self._listed.where(*self._filters(filters))
+                self._select.where(*self._filters(filters))
                 .order_by(*order)
                 .limit(bindparam("limit"))
                 .offset(bindparam("offset"))
@@ -213,7 +211,8 @@ class TableStatements:
 
 
 def _read_as_utc(table: Table, dialect: Dialect) -> list[Any]:
-    """The table's columns as a page reads them: on PostgreSQL, each UTC timestamp column
+    """The table's columns as every statement reads them (a page, a row by id, an UPDATE's
+    RETURNING): on PostgreSQL, each UTC timestamp column
     as `timezone('UTC', column)` (`AT TIME ZONE 'UTC'`), which asyncpg decodes straight to
     an aware UTC datetime, instead of a naive one that a Python processor makes aware, value
     by value (bench/README.md, "The list path, issue 11"). The order and filters stay on the
@@ -227,10 +226,6 @@ def _read_as_utc(table: Table, dialect: Dialect) -> list[Any]:
         else column
         for column in table.columns
     ]
-
-
-def _code(column: Column[Any], dialect: Dialect, type_code: Callable[[str], Any]) -> Any:
-    return type_code(_sql_type(column, dialect))
 
 
 def _sql_type(column: Column[Any], dialect: Dialect) -> str:
