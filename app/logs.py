@@ -7,10 +7,13 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from app.access_line import ACCESS, AccessLine
 from app.request_context import request_id
+
+if TYPE_CHECKING:
+    from settings import Settings
 
 LogFormat = Literal["text", "json"]
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -255,6 +258,17 @@ def service_handler(
     request it was written for, as text or as JSON objects: the same redaction for both."""
     formatter = JsonFormatter(with_pid) if log_format == "json" else TextFormatter(with_pid)
     return ServiceHandler(stream, formatter, RedactSecrets(secrets))
+
+
+def configure_logging_from(settings: Settings, with_pid: bool) -> None:
+    """configure_logging as `settings` say: level, secrets to redact, format, access lines."""
+    configure_logging(
+        settings.LOG_LEVEL,
+        settings.secrets(),
+        settings.LOG_FORMAT,
+        with_pid=with_pid,
+        access_log=settings.ACCESS_LOG,
+    )
 
 
 def configure_logging(

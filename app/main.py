@@ -23,7 +23,7 @@ from app.api.routes.status import STATUS_URL, install_status
 from app.api.server import warn_without_limits
 from app.api.tenants import TenantMiddleware, document_tenants
 from app.lifespan import lifespan
-from app.logs import configure_logging
+from app.logs import configure_logging_from
 from containers import Container
 from containers.databases import bindings, unserved_resources
 from settings import ConfigurationError
@@ -91,13 +91,7 @@ def _default_app() -> FastAPI:
     except ConfigurationError as error:
         sys.exit(f"multidb: {error}")
     settings = container.settings()
-    configure_logging(
-        settings.LOG_LEVEL,
-        settings.secrets(),
-        settings.LOG_FORMAT,
-        with_pid=settings.WORKERS > 1,
-        access_log=settings.ACCESS_LOG,
-    )
+    configure_logging_from(settings, with_pid=settings.WORKERS > 1)
     return create_app(container)
 
 

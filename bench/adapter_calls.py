@@ -21,7 +21,6 @@ import itertools
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -31,8 +30,7 @@ from typing import Any
 import uvloop
 from uuid_utils.compat import uuid7
 
-from bench.backends import database_settings
-from bench.driver_calls import DEFAULT_URLS, recreate
+from bench.driver_calls import DEFAULT_URLS, recreate, serve_products_on
 
 Call = Callable[[], Awaitable[Any]]
 WORKLOADS = ("GET one", "GET list", "PATCH", "POST")
@@ -156,22 +154,11 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     url = args.url or DEFAULT_URLS[args.backend]
     recreate(args.backend, url)
-    work = tempfile.mkdtemp(prefix="multidb-adapter-calls-")
-    os.environ.update(
-        {
-            "DB_TYPE": "sqlite",
-            "DB_NAME": f"{work}/primary.db",
-            **database_settings(args.backend, url),
-            "DATABASES__products_db__POOL_SIZE": "10",
-            "DATABASES__products_db__MAX_OVERFLOW": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
     if args.backend == "mysql":
         from bench.backends import mysql_environment
 
         os.environ.update(mysql_environment(url))
-    subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], check=True, stdout=subprocess.DEVNULL)
+    serve_products_on(args.backend, url)
     workloads, sides = args.workloads.split(","), args.sides.split(",")
     found = uvloop.run(measure(args.backend, url, workloads, sides, args))
     print(f"{args.backend}, {args.concurrency} in flight: CPU µs per call")

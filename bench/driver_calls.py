@@ -95,6 +95,25 @@ async def measure(
     return by_workload
 
 
+def serve_products_on(backend: str, url: str, **more: str) -> None:
+    """This process's environment, as the bench sets the service's: the primary on SQLite,
+    products_db on `url` with a pool of 10, no log line per request, `more` on top; its
+    schema made by the service's own migrations."""
+    work = tempfile.mkdtemp(prefix="multidb-calls-")
+    os.environ.update(
+        {
+            "DB_TYPE": "sqlite",
+            "DB_NAME": f"{work}/primary.db",
+            **database_settings(backend, url),
+            "DATABASES__products_db__POOL_SIZE": "10",
+            "DATABASES__products_db__MAX_OVERFLOW": "0",
+            "LOG_LEVEL": "WARNING",
+            **more,
+        }
+    )
+    subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], check=True, stdout=subprocess.DEVNULL)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.driver_calls", description=__doc__.split("\n")[0])
     parser.add_argument("--backend", choices=sorted(DEFAULT_URLS), default="postgres")
@@ -105,19 +124,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     url = args.url or DEFAULT_URLS[args.backend]
     recreate(args.backend, url)
-    work = tempfile.mkdtemp(prefix="multidb-calls-")
-    os.environ.update(
-        {
-            "DB_TYPE": "sqlite",
-            "DB_NAME": f"{work}/primary.db",
-            **database_settings(args.backend, url),
-            "DATABASES__products_db__POOL_SIZE": "10",
-            "DATABASES__products_db__MAX_OVERFLOW": "0",
-            "LOG_LEVEL": "WARNING",
-            "METRICS": "false",
-        }
-    )
-    subprocess.run([sys.executable, "-m", "app", "db", "upgrade"], check=True, stdout=subprocess.DEVNULL)
+    serve_products_on(args.backend, url, METRICS="false")
     found = uvloop.run(measure(args.backend, url, args.requests, args.rounds, args.concurrency))
     print(f"{args.backend}, {args.concurrency} in flight: CPU µs per request")
     print("| workload | service | baseline | service ÷ baseline |\n|---|---:|---:|---:|")

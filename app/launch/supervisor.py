@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from uvicorn.supervisors import Multiprocess
 
 from app.api.server import server_config
-from app.logs import configure_logging
+from app.logs import configure_logging_from
 from app.observability.multiprocess import share_between_workers, shared_directory, worker_exited
 from settings import Settings
 
@@ -35,13 +35,7 @@ WORKER_TIMEOUT = 30
 def supervise(settings: Settings) -> int:
     """Serve HOST:PORT with WORKERS processes until SIGTERM or SIGINT: the exit code of
     `python -m app`."""
-    configure_logging(
-        settings.LOG_LEVEL,
-        settings.secrets(),
-        settings.LOG_FORMAT,
-        with_pid=True,
-        access_log=settings.ACCESS_LOG,
-    )
+    configure_logging_from(settings, with_pid=True)
     prepared = subprocess.run([sys.executable, "-m", PREPARE], check=False)
     if prepared.returncode != 0:  # it said why
         return prepared.returncode

@@ -9,7 +9,7 @@ from dependency_injector import providers
 from fastapi import FastAPI
 
 from app.heap import freeze_startup_heap
-from app.logs import configure_logging
+from app.logs import configure_logging_from
 from app.main import create_app
 from containers import Container
 from settings import Settings
@@ -17,13 +17,7 @@ from settings import Settings
 
 def worker_app() -> FastAPI:
     settings = Settings().for_worker()
-    configure_logging(
-        settings.LOG_LEVEL,
-        settings.secrets(),
-        settings.LOG_FORMAT,
-        with_pid=True,
-        access_log=settings.ACCESS_LOG,
-    )
+    configure_logging_from(settings, with_pid=True)
     app = create_app(Container(settings=providers.Object(settings)))
     freeze_startup_heap()
     return app
