@@ -1,58 +1,24 @@
 from __future__ import annotations
 
-import json
 import logging
-import os
-import time
-from collections.abc import Iterable
-from datetime import UTC, datetime
-from json.encoder import encode_basestring
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from app.access_line import ACCESS, AccessLine
+from app.access_log import ACCESS, AccessLine, message_of, write_queued
+from app.log_formats import JsonFormatter, TextFormatter
 from app.request_context import request_id
 
 if TYPE_CHECKING:
     from settings import Settings
 
 LogFormat = Literal["text", "json"]
-_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# With WORKERS processes, each line says which one wrote it.
-_WORKER_FORMAT = "%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
-# One encoder for every line: json.dumps with options builds a new one per call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, default=str).encode
-
-
-def write_access(line: AccessLine) -> None:
-    """`line`, written as logging would write a record of ACCESS at INFO, to the same handlers.
-
-    The service's own handlers (ServiceHandler) format and write it directly: no record, no
-    filters, no formatter lookup: about half of what a record cost (bench/README.md,
-    "Observability: what moved which figure"). Any other handler gets a record, as does
-    every handler while ACCESS has a filter that is not the service's."""
-    if ACCESS.disabled or not ACCESS.isEnabledFor(logging.INFO):
-        return
-    filters = ACCESS.filters
-    if filters and (len(filters) > 1 or type(filters[0]) is not ServiceAccessOnly):
-        ACCESS.handle(line.record())
-        return
-    record = None
-    logger: logging.Logger | None = ACCESS
-    while logger is not None:
-        for handler in logger.handlers:
-            if handler.level > logging.INFO:
-                continue
-            if isinstance(handler, ServiceHandler):
-                handler.write_access(line)
-            else:
-                record = record or line.record()
-                handler.handle(record)
-        logger = logger.parent if logger.propagate else None
 
 
 class ServiceAccessOnly(logging.Filter):
     """On ACCESS: lets the service's access lines through, not the ones uvicorn's protocols
     write (the service's have the route template, the duration and the databases)."""
+
+    passes_access_lines = True  # app.access_log.write_queued: lines need no record for it
 
     def filter(self, record: logging.LogRecord) -> bool:
         return hasattr(record, "access")
@@ -64,37 +30,52 @@ class RedactSecrets(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
+        for secret in self.secrets:
             text = text.replace(secret, "***")
         return text
 
     def redact_access(self, line: AccessLine) -> AccessLine:
-        """`line` with its text redacted, as a record's message is."""
-        if not self._secrets:
+        """`line` with its text redacted, as a record's message and members are: the line
+        itself when its usual message holds no secret, since that message holds each of its
+        texts (client, method, route, databases)."""
+        message = message_of(line)
+        if line.message is None and not any(secret in message for secret in self.secrets):
             return line
         redact = self._redact
-        return AccessLine(
-            redact(line.message), line.request_id, line.client and redact(line.client),
-            redact(line.method), line.route and redact(line.route), line.status, line.duration_ms,
-            line.databases, line.created,
-        )  # fmt: skip
+        client, route = line.client, line.route
+        return line._replace(
+            message=redact(message),
+            client=client and redact(client),
+            method=redact(line.method),
+            route=route and redact(route),
+            databases=tuple(map(redact, line.databases)),
+        )
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
+        if self.secrets:
             record.msg = self._redact(record.getMessage())
             record.args = None
             access = getattr(record, "access", None)
             if access is not None:  # an access line's fields, as in redact_access
                 redact = self._redact
-                record.access = {k: redact(v) if isinstance(v, str) else v for k, v in access.items()}
+                record.access = {k: _redacted(v, redact) for k, v in access.items()}
             if record.exc_info and not record.exc_text:
                 record.exc_text = logging.Formatter().formatException(record.exc_info)
             if record.exc_text:
                 record.exc_text = self._redact(record.exc_text)
         return True
+
+
+def _redacted(value: Any, redact: Callable[[str], str]) -> Any:
+    """An access line's member, its text redacted (the databases' names too)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact(item) if isinstance(item, str) else item for item in value]
+    return value
 
 
 class WithRequestId(logging.Filter):
@@ -107,124 +88,10 @@ class WithRequestId(logging.Filter):
         return True
 
 
-class TextFormatter(logging.Formatter):
-    """The text line, its first line ending in `request_id=<id>` while a request is served
-    (a traceback follows it)."""
-
-    def __init__(self, with_pid: bool = False) -> None:
-        super().__init__(_WORKER_FORMAT if with_pid else _FORMAT)
-        self._second = -1
-        self._second_text = ""
-
-    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
-        line = super().formatMessage(record)
-        found = getattr(record, "request_id", None)
-        return f"{line} request_id={found}" if found else line
-
-    def format_access(self, line: AccessLine) -> str:
-        """The line formatMessage makes of `line.record()`, without the record."""
-        second = int(line.created)
-        if second != self._second:  # formatTime's text, made once a second
-            self._second, self._second_text = (
-                second,
-                time.strftime(self.default_time_format, self.converter(second)),
-            )
-        values = {
-            "asctime": f"{self._second_text},{_MILLISECONDS[int((line.created - second) * 1000)]}",
-            "levelname": "INFO",
-            "name": ACCESS.name,
-            "message": line.message,
-            "process": _PID[0],
-        }
-        text = self._fmt % values if self._fmt is not None else line.message
-        return f"{text} request_id={line.request_id}" if line.request_id else text
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, request_id,
-    the fields of an access line, the traceback of an exception, and with WORKERS the pid."""
-
-    def __init__(self, with_pid: bool = False) -> None:
-        super().__init__()
-        self.with_pid = with_pid
-        self._shared: dict[tuple[str, str | None, int], str] = {}
-        self._databases: dict[str, str] = {}  # a request's one database, encoded
-
-    def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": _utc_time(record.created),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
-        }
-        if self.with_pid:
-            line["pid"] = record.process
-        access = getattr(record, "access", None)
-        if access is not None:
-            line.update(access)
-        if record.exc_info and not record.exc_text:
-            record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            line["exception"] = record.exc_text
-        return _ENCODE(line)
-
-    def format_access(self, line: AccessLine) -> str:
-        """What format makes of `line.record()`, without the record: the same JSON, text
-        escaped by the same encoder (route templates and database names included). What a
-        route's lines share (method, route, status) is encoded once."""
-        key = (line.method, line.route, line.status)
-        shared = self._shared.get(key)
-        if shared is None:
-            shared = (
-                f'"method": {encode_basestring(line.method)}, "route": {_string_or_null(line.route)}, '
-                f'"status": {line.status:d}'
-            )
-            if len(self._shared) < _SHARED_KEPT:  # methods are the client's: kept within bounds
-                self._shared[key] = shared
-        pid = f', "pid": {_PID[0]}' if self.with_pid else ""
-        duration = "" if line.duration_ms is None else f', "duration_ms": {line.duration_ms!r}'
-        databases = self._databases.get(line.databases[0]) if len(line.databases) == 1 else None
-        if databases is None:
-            databases = ", ".join(map(encode_basestring, line.databases))
-            if len(line.databases) == 1 and len(self._databases) < _SHARED_KEPT:
-                self._databases[line.databases[0]] = databases
-        request = "null" if line.request_id is None else encode_basestring(line.request_id)
-        client = "null" if line.client is None else encode_basestring(line.client)
-        return (
-            f'{{"time": "{_utc_time(line.created)}", "level": "INFO", "logger": "{ACCESS.name}", '
-            f'"message": {encode_basestring(line.message)}, "request_id": {request}{pid}, '
-            f'"client": {client}, {shared}{duration}, "databases": [{databases}]}}'
-        )
-
-
-def _string_or_null(text: str | None) -> str:
-    return "null" if text is None else encode_basestring(text)
-
-
-def _utc_time(created: float) -> str:
-    """UTC, ISO 8601, to the millisecond; the date and time of each second made once."""
-    second = int(created)
-    micro = round((created - second) * 1e6)  # as datetime.fromtimestamp rounds
-    if micro == 1_000_000:
-        second, micro = second + 1, 0
-    if second != _SECOND[0]:
-        _SECOND[:] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{_SECOND[1]}.{_MILLISECONDS[micro // 1000]}+00:00"
-
-
-_SECOND: list[Any] = [None, ""]  # the last second _utc_time wrote, and its text
-_MILLISECONDS = [f"{n:03d}" for n in range(1000)]  # a look-up costs less than a format
-# The pid each line with WORKERS shows (os.getpid() costs more than the rest of a field).
-_PID = [os.getpid()]
-os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
-# (method, route, status) fragments kept by a JsonFormatter at most.
-_SHARED_KEPT = 1000
-
-
 class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The service's handler (service_handler), which also writes access lines directly
-    (write_access)."""
+    """The service's handler (service_handler). It writes the access lines of a turn of the
+    event loop itself, in one go (write_access_lines); before any other line, and on flush
+    (at exit, logging.shutdown), the access lines queued before it (app.access_log)."""
 
     def __init__(
         self, stream: TextIO | None, formatter: TextFormatter | JsonFormatter, redact: RedactSecrets
@@ -234,18 +101,52 @@ class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
         self.addFilter(redact)
         self.addFilter(WithRequestId())
         self._format_access = formatter.format_access
-        self._redact = redact
+        self._redact = redact if redact.secrets else None
 
-    def write_access(self, line: AccessLine) -> None:
-        try:
-            text = self._format_access(self._redact.redact_access(line)) + self.terminator
-            with self.lock:  # type: ignore[union-attr]
-                self.stream.write(text)
-                self.stream.flush()
-        except RecursionError:
-            raise
-        except Exception:
-            self.handleError(line.record())
+    def write_access_lines(self, lines: list[AccessLine]) -> None:
+        """`lines`, each as the formatter makes its record, in writes of at most PIPE_BUF
+        bytes: a larger write to a pipe may be split, and another worker's lines written in
+        between."""
+        texts, redact = [], self._redact
+        for line in lines:
+            try:
+                texts.append(self._format_access(line if redact is None else redact.redact_access(line)))
+            except RecursionError:
+                raise
+            except Exception:
+                self.handleError(line.record())
+        terminator = self.terminator
+        chunks, chunk, size = [], [], 0
+        for text in texts:
+            length = (len(text) if text.isascii() else len(text.encode())) + len(terminator)
+            if chunk and size + length > _WRITTEN_AT_ONCE:
+                chunks.append(chunk)
+                chunk, size = [], 0
+            chunk.append(text)
+            size += length
+        if chunk:
+            chunks.append(chunk)
+        with self.lock:  # type: ignore[union-attr]
+            for chunk in chunks:
+                try:
+                    self.stream.write(terminator.join(chunk) + terminator)
+                    self.stream.flush()
+                except RecursionError:
+                    raise
+                except Exception:
+                    self.handleError(logging.makeLogRecord({"name": ACCESS.name, "msg": chunk[0]}))
+
+    def handle(self, record: logging.LogRecord) -> logging.LogRecord | bool:
+        write_queued()  # the access lines before it first: no line is reordered
+        return super().handle(record)
+
+    def flush(self) -> None:
+        write_queued()
+        super().flush()
+
+
+# At most what one write of access lines carries (PIPE_BUF on Linux).
+_WRITTEN_AT_ONCE = 4096
 
 
 def service_handler(

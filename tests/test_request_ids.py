@@ -9,15 +9,14 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
 import httpx
 import pytest
 from fastapi import APIRouter
 
-from app.access_line import AccessLine
-from app.logs import ServiceHandler, service_handler
+from app.logs import service_handler
 from app.main import create_app
 from containers import Container
 from tests.support.proxy import free_port
@@ -154,10 +153,16 @@ async def test_every_answer_carries_an_id_and_every_problem_the_same_one() -> No
 
 
 @contextmanager
-def captured(log_format: str) -> Iterator[io.StringIO]:
-    """What the service's own handler writes (secrets redacted, ids stamped), at DEBUG."""
+def captured(log_format: str) -> Iterator[Callable[[], str]]:
+    """What the service's own handler has written (secrets redacted, ids stamped), at DEBUG:
+    a call that writes the access lines still queued first (app.access_log)."""
     stream = io.StringIO()
     handler = service_handler([SECRET], log_format, stream)  # type: ignore[arg-type]
+
+    def written() -> str:
+        handler.flush()
+        return stream.getvalue()
+
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
@@ -166,7 +171,7 @@ def captured(log_format: str) -> Iterator[io.StringIO]:
     for logger in quiet:  # the test's own client, which logs after the answer
         logger.disabled = True
     try:
-        yield stream
+        yield written
     finally:
         root.removeHandler(handler)
         root.setLevel(level)
@@ -183,7 +188,7 @@ def _ids(lines: list[str], log_format: str) -> list[str | None]:
 @pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_every_line_written_while_serving_a_request_carries_its_id(log_format: str) -> None:
     async with serving(_down_products()) as client:
-        with captured(log_format) as stream:
+        with captured(log_format) as log:
             written: dict[str, list[str]] = {}
             for request_id, method, path in [
                 ("down-1", "POST", "/products"),  # the adapter's line about the database
@@ -191,10 +196,10 @@ async def test_every_line_written_while_serving_a_request_carries_its_id(log_for
                 ("bug-1", "GET", "/boom"),  # the traceback of a 500
                 ("fine-1", "POST", "/users"),
             ]:
-                before = len(stream.getvalue())
+                before = len(log())
                 body = PRODUCT if path == "/products" else {"email": "c@example.com", "name": "C"}
                 await client.request(method, path, headers={"X-Request-ID": request_id}, json=body)
-                written[request_id] = stream.getvalue()[before:].splitlines()
+                written[request_id] = log()[before:].splitlines()
     lines = {request_id: [line for line in found if line.strip()] for request_id, found in written.items()}
     for request_id, found in lines.items():
         # One JSON object a line, tracebacks inside; in text, a traceback follows its line.
@@ -240,34 +245,3 @@ def test_both_formats_redact_secrets_the_same_way(log_format: str) -> None:
         assert first["request_id"] is None
         assert first["time"].endswith("+00:00")
         assert 'password "***" refused' in second["exception"]
-
-
-@pytest.mark.parametrize("with_pid", [False, True])
-@pytest.mark.parametrize("log_format", ["text", "json"])
-def test_the_access_line_written_directly_is_the_one_its_record_makes(
-    log_format: str, with_pid: bool
-) -> None:
-    """The service's handler writes access lines without a record (app.logs.write_access):
-    byte for byte what its formatter makes of the record, redaction and escapes included."""
-    line = AccessLine(
-        message=f'127.0.0.1:5 - "GET /products/{{id}}" 200 in 0.3 ms on products_db, "q\\ {SECRET}"',
-        request_id="an-id",
-        client=f"127.0.0.1:5{SECRET}",
-        method="GET",
-        route="/products/{id}",
-        status=200,
-        duration_ms=0.34,
-        databases=["products_db", 'odd "name"\n'],
-        created=1_764_500_000.0456,
-    )
-    refusal = AccessLine('- - "GET /x%20y" 431 (too big)', "id-2", None, "GET", None, 431, None, [], 1.5)
-    for written in (line, refusal):
-        direct, via_record = io.StringIO(), io.StringIO()
-        handler = service_handler([SECRET], log_format, direct, with_pid)  # type: ignore[arg-type]
-        assert isinstance(handler, ServiceHandler)
-        handler.write_access(written)
-        service_handler([SECRET], log_format, via_record, with_pid).handle(written.record())  # type: ignore[arg-type]
-        assert direct.getvalue() == via_record.getvalue()
-        assert SECRET not in direct.getvalue()
-        if log_format == "json":
-            assert json.loads(direct.getvalue())["request_id"] == written.request_id

@@ -26,9 +26,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid_utils import uuid7
 
-from app.access_line import ACCESS, AccessLine
+from app.access_log import ACCESS, AccessLine, duration_text, write_access
 from app.api.headers import NOSNIFF
-from app.logs import write_access
 from app.observability.http import HttpRecorder
 from app.request_context import CURRENT, RequestContext
 
@@ -97,16 +96,23 @@ class RequestIdMiddleware:
 def _log_access(
     scope: Scope, context: RequestContext, route: str | None, status: int, seconds: float
 ) -> None:
-    duration_ms = round(seconds * 100_000) / 100  # to 0.01 ms; round(x, 2) costs three times this
-    databases = sorted(context.databases)
+    touched = context.databases
     client = scope.get("client")
-    # host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
-    address = f"{client[0]}:{client[1]}" if client else None
-    on = f" on {', '.join(databases)}" if databases else ""
-    method = scope["method"]
-    message = f'{address or "-"} - "{method} {route or "(no route)"}" {status} in {duration_ms:.1f} ms{on}'
     write_access(
-        AccessLine(message, context.id, address, method, route, status, duration_ms, databases, time.time())
+        tuple.__new__(
+            AccessLine,
+            (
+                context.id,
+                (_ADDRESSES.get(client) or _address(client)) if client else None,
+                scope["method"],
+                route,
+                status,
+                (*touched,) if len(touched) < 2 else tuple(sorted(touched)),
+                duration_text(seconds),
+                time.time(),
+                None,
+            ),
+        )
     )
 
 
@@ -115,8 +121,22 @@ def log_refusal(
 ) -> None:
     """The access line of an answer the HTTP server gave before the application (408, 431):
     no route was matched, so the path stands in (without its query), with the reason."""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
     message = f'{client or "-"} - "{method} {path}" {status:d} ({detail})'
-    write_access(AccessLine(message, request_id, client, method, None, status, None, [], time.time()))
+    write_access(AccessLine(request_id, client, method, None, status, (), None, time.time(), message))
+
+
+def _address(client: tuple[str, int]) -> str:
+    """host:port as uvicorn's line had it; a proxy's client only from FORWARDED_ALLOW_IPS.
+    Kept for the connection's next requests (a client's port is its connection's)."""
+    if len(_ADDRESSES) >= 10_000:
+        _ADDRESSES.clear()
+    address = _ADDRESSES[client] = f"{client[0]}:{client[1]}"
+    return address
+
+
+_ADDRESSES: dict[tuple[str, int], str] = {}
 
 
 def _route_template(routed: Scope | None) -> str | None:
