@@ -110,16 +110,18 @@ def write_queued() -> None:
     """The queued lines, written as logging would write a record of ACCESS at INFO for
     each, to the same handlers: those with `write_access_lines` (the service's,
     app.logs.ServiceHandler) get the lines themselves, any other a record of each. All of
-    them get records while ACCESS has a filter that does not let every line through."""
+    them get records while ACCESS has a filter that does not let every line through (one
+    that is not app.logs.ServiceAccessOnly)."""
     _WRITING_ON[0] = None
     if not _QUEUED:
         return
     with _TAKING:
         lines = _QUEUED.copy()
         del _QUEUED[: len(lines)]
+    filters = ACCESS.filters
     if not lines or ACCESS.disabled:
         return
-    if any(not getattr(f, "passes_access_lines", False) for f in ACCESS.filters):
+    if filters and (len(filters) > 1 or not getattr(filters[0], "passes_access_lines", False)):
         for line in lines:
             ACCESS.handle(line.record())
         return

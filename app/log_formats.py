@@ -48,14 +48,15 @@ class TextFormatter(logging.Formatter):
                 second,
                 time.strftime(self.default_time_format, self.converter(second)),
             )
+        message = message_of(line)
         values = {
             "asctime": f"{self._second_text},{_MILLISECONDS[int((created - second) * 1000)]}",
             "levelname": "INFO",
             "name": ACCESS.name,
-            "message": message_of(line),
+            "message": message,
             "process": _PID[0],
         }
-        text = self._fmt % values if self._fmt is not None else values["message"]
+        text = self._fmt % values if self._fmt is not None else message
         return f"{text} request_id={line.request_id}" if line.request_id else text
 
 
@@ -66,9 +67,9 @@ class JsonFormatter(logging.Formatter):
     def __init__(self, with_pid: bool = False) -> None:
         super().__init__()
         self.with_pid = with_pid
-        # A route's pieces (method, route, status, databases): its message's middle and end,
-        # escaped, and its members.
-        self._routes: dict[tuple[str, str | None, int, tuple[str, ...]], tuple[str, str, str]] = {}
+        # A route's pieces (method, route, status, databases), _route_pieces.
+        self._routes: dict[tuple[str, str | None, int, tuple[str, ...]], tuple[str, str, str, str, str]] = {}
+        self._pid = _PID[0]
         self._clients: dict[str, str] = {}  # a client, escaped (without its quotes)
 
     def format(self, record: logging.LogRecord) -> str:
@@ -92,42 +93,52 @@ class JsonFormatter(logging.Formatter):
 
     def format_access(self, line: AccessLine) -> str:
         """What format makes of `line.record()`, without the record: the same JSON, from
-        pieces escaped once by the same encoder (a route's, a client's) but the request id,
+        pieces escaped once by the same encoder (a route's, a client's), but the request id,
         which is well formed, with nothing to escape (app.api.request_ids)."""
         request_id, client, method, route, status, databases, duration, created, message = line
+        if message is not None or duration is None or client is None or request_id is None:
+            return self._format_access_apart(line)
+        if self._pid != _PID[0]:  # a forked worker's: its own pid in its pieces
+            self._routes.clear()
+            self._pid = _PID[0]
         pieces = self._routes.get((method, route, status, databases))
         if pieces is None:
             pieces = self._route_pieces(line)
-        middle, end, members = pieces
-        if client is None:
-            client_text, client_json = "-", "null"
-        else:
-            client_text = self._clients.get(client) or self._client(client)
-            client_json = f'"{client_text}"'
-        if message is None and duration is not None:
-            message_json = f'"{client_text}{middle}{duration}{end}"'
-        else:
-            message_json = encode_basestring(message_of(line))
-        request = "null" if request_id is None else f'"{request_id}"'
+        to_message, middle, to_request_id, to_client, to_duration = pieces
+        escaped = self._clients.get(client) or self._client(client)
         return (
-            f'{{"time": "{_utc_time(created)}", {_LEVEL_LOGGER}, "message": {message_json}, '
-            f'"request_id": {request}'
-            f'{_PID_MEMBER[0] if self.with_pid else ""}, "client": {client_json}, {members}'
+            f'{{"time": "{_utc_time(created)}{to_message}{escaped}{middle}{duration}{to_request_id}'
+            f"{request_id}{to_client}{escaped}{to_duration}{duration}}}"
+        )
+
+    def _format_access_apart(self, line: AccessLine) -> str:
+        """format_access for a line with a message of its own, no duration, no client or no
+        request id: each member made apart."""
+        request_id, client, *_, duration, created, _ = line
+        request = "null" if request_id is None else f'"{request_id}"'
+        pid = _PID_MEMBER[0] if self.with_pid else ""
+        client_json = "null" if client is None else encode_basestring(client)
+        message = encode_basestring(message_of(line))
+        return (
+            f'{{"time": "{_utc_time(created)}", {_LEVEL_LOGGER}, "message": {message}, '
+            f'"request_id": {request}{pid}, "client": {client_json}, {_members(line)}'
             f"{'}' if duration is None else f', {_DURATION}{duration}}}'}"
         )
 
-    def _route_pieces(self, line: AccessLine) -> tuple[str, str, str]:
-        route = line.route
+    def _route_pieces(self, line: AccessLine) -> tuple[str, str, str, str, str]:
+        """What the lines of one route (method, route, status, databases) have in common
+        around what each has of its own: time, client, duration, request id."""
+        pid = _PID_MEMBER[0] if self.with_pid else ""
         pieces = (
+            f'", {_LEVEL_LOGGER}, "message": "',
             encode_basestring(message_middle(line))[1:-1],
-            encode_basestring(message_end(line.databases))[1:-1],
-            f'"method": {encode_basestring(line.method)}, '
-            f'"route": {"null" if route is None else encode_basestring(route)}, '
-            f'"status": {line.status:d}, "databases": [{", ".join(map(encode_basestring, line.databases))}]',
+            f'{encode_basestring(message_end(line.databases))[1:-1]}", "request_id": "',
+            f'"{pid}, "client": "',
+            f'", {_members(line)}, {_DURATION}',
         )
         if len(self._routes) >= _KEPT:
             self._routes.clear()
-        self._routes[(line.method, route, line.status, line.databases)] = pieces
+        self._routes[(line.method, line.route, line.status, line.databases)] = pieces
         return pieces
 
     def _client(self, client: str) -> str:
@@ -135,6 +146,15 @@ class JsonFormatter(logging.Formatter):
             self._clients.clear()
         escaped = self._clients[client] = encode_basestring(client)[1:-1]
         return escaped
+
+
+def _members(line: AccessLine) -> str:
+    """An access line's method, route, status and databases, as JSON members."""
+    route = "null" if line.route is None else encode_basestring(line.route)
+    return (
+        f'"method": {encode_basestring(line.method)}, "route": {route}, "status": {line.status:d}, '
+        f'"databases": [{", ".join(map(encode_basestring, line.databases))}]'
+    )
 
 
 _LEVEL_LOGGER = f'"level": "INFO", "logger": {encode_basestring(ACCESS.name)}'

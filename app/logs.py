@@ -115,30 +115,44 @@ class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
                 raise
             except Exception:
                 self.handleError(line.record())
+        if not texts:
+            return
         terminator = self.terminator
-        chunks, chunk, size = [], [], 0
-        for text in texts:
-            length = (len(text) if text.isascii() else len(text.encode())) + len(terminator)
-            if chunk and size + length > _WRITTEN_AT_ONCE:
-                chunks.append(chunk)
-                chunk, size = [], 0
-            chunk.append(text)
-            size += length
-        if chunk:
-            chunks.append(chunk)
+        text = terminator.join(texts) + terminator
+        if len(text) > _WRITTEN_AT_ONCE or not text.isascii():  # else one write: the usual case
+            self._write_in_parts(texts)
+            return
         with self.lock:  # type: ignore[union-attr]
-            for chunk in chunks:
-                try:
-                    self.stream.write(terminator.join(chunk) + terminator)
-                    self.stream.flush()
-                except RecursionError:
-                    raise
-                except Exception:
-                    self.handleError(logging.makeLogRecord({"name": ACCESS.name, "msg": chunk[0]}))
+            self._write(text)
 
-    def handle(self, record: logging.LogRecord) -> logging.LogRecord | bool:
+    def _write_in_parts(self, texts: list[str]) -> None:
+        terminator = self.terminator
+        parts: list[list[str]] = [[]]
+        size = 0
+        for text in texts:
+            length = len((text + terminator).encode())
+            if parts[-1] and size + length > _WRITTEN_AT_ONCE:
+                parts.append([])
+                size = 0
+            parts[-1].append(text)
+            size += length
+        with self.lock:  # type: ignore[union-attr]
+            for part in parts:
+                self._write(terminator.join(part) + terminator)
+
+    def _write(self, text: str) -> None:
+        """Under the lock."""
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(logging.makeLogRecord({"name": ACCESS.name, "msg": text.split("\n", 1)[0]}))
+
+    def handle(self, record: logging.LogRecord) -> bool:
         write_queued()  # the access lines before it first: no line is reordered
-        return super().handle(record)
+        return bool(super().handle(record))
 
     def flush(self) -> None:
         write_queued()

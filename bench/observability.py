@@ -5,6 +5,10 @@ service without them, alternated under wrk on GET /products/{id} and POST /produ
 default as `make bench` runs them, and as issue 15 measures its cost: "on" at INFO (one
 JSON access line per request), "off" at WARNING (no line per request). With --log-level,
 both at that level: at WARNING the metrics alone; at INFO the JSON line against a text one.
+
+A third server, the "off" service again ("control"), runs in the same rounds: its ratio to
+"off" is what two servers of one build differ by on this machine (5% on the bench machine,
+whose runs move by 10-15%), the yardstick for the ratio that matters.
 With --off-code, "without them" is the service of another checkout (e.g. `git archive main
 | tar -x -C /tmp/main`, from before request ids), to measure what is always on. Prints and
 appends to results/observability.md: each ratio is the median over rounds of on ÷ off, the
@@ -31,28 +35,30 @@ from bench.variants import OBSERVED_LOG_LEVEL, OBSERVED_SETTINGS, service_server
 logger = logging.getLogger("bench")
 MEASURED = ("GET one", "POST")
 OFF = "off"
+CONTROL = "control: the same service again"
 
 
-def contenders(service: Server, on: Server) -> list[Contender]:
-    return [
-        Contender(workload, server)
-        for workload in WORKLOADS
-        if workload.name in MEASURED
-        for server in (service, on)
-    ]
+def contenders(*servers: Server) -> list[Contender]:
+    measured = [workload for workload in WORKLOADS if workload.name in MEASURED]
+    return [Contender(workload, server) for workload in measured for server in servers]
 
 
 def servers(
     environment: dict[str, str], workdir: Path, off_code: Path | None, levels: tuple[str, str]
-) -> tuple[Server, Server]:
-    """(off, on), at `levels` (off's, on's)."""
+) -> tuple[Server, Server, Server]:
+    """(off, on, control: off again), at `levels` (off's, on's)."""
     on_environment = {**environment, **OBSERVED_SETTINGS, "LOG_LEVEL": levels[1]}
     on = service_server(OBSERVED, on_environment, workdir / "observed.log")
     environment = {**environment, "LOG_LEVEL": levels[0]}
-    if off_code is None:
-        return service_server(SERVICE, environment, workdir / "service.log"), on
-    off = service_server(OFF, {**environment, "PYTHONPATH": str(off_code)}, workdir / "off.log")
-    return replace(off, cwd=off_code), on
+
+    def off_server(name: str, log: Path) -> Server:
+        if off_code is None:
+            return service_server(name, environment, log)
+        server = service_server(name, {**environment, "PYTHONPATH": str(off_code)}, log)
+        return replace(server, cwd=off_code)
+
+    off = off_server(SERVICE if off_code is None else OFF, workdir / "off.log")
+    return off, on, off_server(CONTROL, workdir / "control.log")
 
 
 def report(outcome: Outcome, backend: str, off_name: str, levels: tuple[str, str]) -> str:
@@ -60,22 +66,31 @@ def report(outcome: Outcome, backend: str, off_name: str, levels: tuple[str, str
     lines = [
         f"## {backend}: the service with {OBSERVED_SETTINGS} at LOG_LEVEL={levels[1]} ÷ {off} "
         f"at LOG_LEVEL={levels[0]}\n",
-        "| workload | req/s on | req/s off | req/s on ÷ off | CPU µs/req on | CPU µs/req off |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| workload | server | req/s | ÷ off | CPU µs/req | ÷ off |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for workload in MEASURED:
-        mine = [s for s in outcome.samples if s.workload == workload and s.variant == OBSERVED]
         theirs = [s for s in outcome.samples if s.workload == workload and s.variant == off_name]
-        if not mine or not theirs:
-            continue
-        share = ratio(mine, theirs, "requests_per_s")
-        lines.append(
-            f"| {workload} | {median(s.requests_per_s for s in mine):,.0f} "
-            f"| {median(s.requests_per_s for s in theirs):,.0f} | {share:.3f} "
-            f"| {median(s.cpu_us_per_request for s in mine):,.0f} "
-            f"| {median(s.cpu_us_per_request for s in theirs):,.0f} |"
-        )
+        for name in (OBSERVED, CONTROL):
+            mine = [s for s in outcome.samples if s.workload == workload and s.variant == name]
+            if not mine or not theirs:
+                continue
+            lines.append(
+                f"| {workload} | {name} | {median(s.requests_per_s for s in mine):,.0f} "
+                f"| {_three(ratio(mine, theirs, 'requests_per_s'))} "
+                f"| {median(s.cpu_us_per_request for s in mine):,.0f} "
+                f"| {_three(ratio(mine, theirs, 'cpu_us_per_request'))} |"
+            )
+        if theirs:
+            lines.append(
+                f"| {workload} | {off_name} | {median(s.requests_per_s for s in theirs):,.0f} | "
+                f"| {median(s.cpu_us_per_request for s in theirs):,.0f} | |"
+            )
     return "\n".join(lines) + "\n"
+
+
+def _three(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
 
 
 def main(argv: list[str]) -> int:
@@ -102,10 +117,10 @@ def main(argv: list[str]) -> int:
         tempfile.TemporaryDirectory(prefix="multidb-observability-") as scratch,
         prepared(backend, options, Path(scratch)) as ready,
     ):
-        off, on = servers(ready.environment, ready.workdir, args.off_code, levels)
-        with started_servers(backend.name, [off, on], outcome.problems) as running:
-            if len(running) == 2:
-                measure_in_turn(backend.name, contenders(off, on), options, ready.ids_file, outcome)
+        off, on, control = servers(ready.environment, ready.workdir, args.off_code, levels)
+        with started_servers(backend.name, [off, on, control], outcome.problems) as running:
+            if len(running) == 3:
+                measure_in_turn(backend.name, contenders(off, on, control), options, ready.ids_file, outcome)
     text = report(outcome, backend.name, off.name, levels)
     if outcome.problems:
         text += "\nProblems:\n" + "\n".join(f"- {problem}" for problem in outcome.problems) + "\n"

@@ -24,7 +24,7 @@ SECRET = "Pa55-W0rd-Zq9xW-77"
 # Text of every kind, the secret now and then: what a client or a configuration may send.
 _text = st.one_of(
     st.text(st.characters(codec="utf-8"), max_size=12),
-    st.sampled_from([SECRET, f'10.0.0.1:{SECRET}', 'odd "name"\n', "caf\u00e9\\", "\u2028"]),
+    st.sampled_from([SECRET, f"10.0.0.1:{SECRET}", 'odd "name"\n', "caf\u00e9\\", "\u2028"]),
 )
 _lines = st.builds(
     AccessLine,
@@ -41,7 +41,12 @@ _lines = st.builds(
 
 
 @settings(max_examples=400, deadline=None)
-@given(line=_lines, log_format=st.sampled_from(["text", "json"]), with_pid=st.booleans(), redacted=st.booleans())
+@given(
+    line=_lines,
+    log_format=st.sampled_from(["text", "json"]),
+    with_pid=st.booleans(),
+    redacted=st.booleans(),
+)
 def test_a_line_written_directly_is_the_one_its_record_makes(
     line: AccessLine, log_format: str, with_pid: bool, redacted: bool
 ) -> None:
@@ -110,7 +115,8 @@ async def test_the_lines_of_one_turn_are_written_in_one_go_once_it_ends() -> Non
         assert stream.writes == []  # the turn goes on
         await asyncio.sleep(0)
     assert len(stream.writes) == 1
-    assert [json.loads(text)["request_id"] for text in stream.writes[0].splitlines()] == ["id-0", "id-1", "id-2"]
+    written = [json.loads(text)["request_id"] for text in stream.writes[0].splitlines()]
+    assert written == ["id-0", "id-1", "id-2"]
 
 
 async def test_a_line_logged_after_an_access_line_is_written_after_it() -> None:
@@ -165,7 +171,8 @@ async def test_another_handler_gets_a_record_of_each_line_and_every_handler_does
     with access_log_to(service_handler([], "text", ours), plain):
         write_access(_line(1))
         await asyncio.sleep(0)
-        assert theirs.getvalue() == 'uvicorn.access id-1 127.0.0.1:5 - "GET /products/{id}" 200 in 0.34 ms on products_db\n'
+        message = '127.0.0.1:5 - "GET /products/{id}" 200 in 0.34 ms on products_db'
+        assert theirs.getvalue() == f"uvicorn.access id-1 {message}\n"
         ACCESS.addFilter(lambda record: True)  # any filter but the service's own
         write_access(_line(2))
         await asyncio.sleep(0)
@@ -186,7 +193,7 @@ async def test_flush_writes_the_lines_still_queued() -> None:
 @pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_a_line_with_a_secret_is_redacted_and_one_without_is_as_it_came(log_format: str) -> None:
     stream = Writes()
-    with access_log_to(service_handler([SECRET], log_format, stream)):
+    with access_log_to(service_handler([SECRET], log_format, stream)):  # type: ignore[arg-type]
         write_access(_line(1, f"127.0.0.1:{SECRET}"))
         write_access(_line(2))
         await asyncio.sleep(0)

@@ -173,6 +173,7 @@ def captured(log_format: str) -> Iterator[Callable[[], str]]:
     try:
         yield written
     finally:
+        handler.flush()  # no line of this test's left for the next handler
         root.removeHandler(handler)
         root.setLevel(level)
         for logger in quiet:
