@@ -1,7 +1,7 @@
-"""The access log (app.access_log): one line per request, queued, and the lines of one turn
-of the event loop written together at its end; the service's handler writes each line
-without a record, byte for byte what its format makes of the line's record, redaction and
-escapes included."""
+"""The access log (app.access_log): one line per request, queued, and the queued lines
+written together, LINES_AT_ONCE at a time or WRITTEN_WITHIN_SECONDS after the first; the
+service's handler writes each line without a record, byte for byte what its format makes
+of the line's record, redaction and escapes included."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.access_log import ACCESS, AccessLine, duration_text, write_access
+from app.access_log import (
+    ACCESS,
+    LINES_AT_ONCE,
+    WRITTEN_WITHIN_SECONDS,
+    AccessLine,
+    duration_text,
+    write_access,
+    write_queued,
+)
 from app.logs import ServiceAccessOnly, ServiceHandler, service_handler
 
 SECRET = "Pa55-W0rd-Zq9xW-77"
@@ -107,16 +115,35 @@ def _line(number: int, client: str = "127.0.0.1:5") -> AccessLine:
     )
 
 
-async def test_the_lines_of_one_turn_are_written_in_one_go_once_it_ends() -> None:
+async def _written_in_time() -> None:
+    """Until the queued lines are due, and a turn of the event loop more."""
+    await asyncio.sleep(WRITTEN_WITHIN_SECONDS * 1.5)
+
+
+async def test_lines_are_written_together_soon_after_the_first() -> None:
     stream = Writes()
     with access_log_to(service_handler([], "json", stream)):
         for number in range(3):
             write_access(_line(number))
-        assert stream.writes == []  # the turn goes on
-        await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        assert stream.writes == []  # not yet due
+        await _written_in_time()
     assert len(stream.writes) == 1
     written = [json.loads(text)["request_id"] for text in stream.writes[0].splitlines()]
     assert written == ["id-0", "id-1", "id-2"]
+
+
+async def test_a_full_batch_is_written_at_once() -> None:
+    stream = Writes()
+    with access_log_to(service_handler([], "json", stream)):
+        for number in range(LINES_AT_ONCE):
+            write_access(_line(number))
+        assert len(stream.writes) == 1
+        assert len(stream.writes[0].splitlines()) == LINES_AT_ONCE
+        write_access(_line(LINES_AT_ONCE))
+        assert len(stream.writes) == 1
+        await _written_in_time()
+    assert len(stream.writes) == 2
 
 
 async def test_a_line_logged_after_an_access_line_is_written_after_it() -> None:
@@ -130,7 +157,7 @@ async def test_a_line_logged_after_an_access_line_is_written_after_it() -> None:
             write_access(_line(1))
             other.warning("after the request")
             write_access(_line(2))
-            await asyncio.sleep(0)
+            await _written_in_time()
     finally:
         other.removeHandler(handler)
         other.propagate = True
@@ -149,15 +176,16 @@ def test_outside_a_running_event_loop_a_line_is_written_at_once() -> None:
         assert len(stream.writes) == 1
 
 
-async def test_no_write_carries_more_than_pipe_buf_and_each_ends_a_line() -> None:
+def test_no_write_carries_more_than_pipe_buf_and_each_ends_a_line() -> None:
     """Lines of several workers on one pipe never mix: a write of at most PIPE_BUF bytes is
     not split. Clients of every length, some not ASCII (more bytes than characters)."""
     stream = Writes()
     clients = [f"10.0.{number}.1:{'é' * (number % 7) * 40}" for number in range(200)]
-    with access_log_to(service_handler([], "json", stream)):
-        for number, client in enumerate(clients):
-            write_access(_line(number, client))
-        await asyncio.sleep(0)
+    handler = service_handler([], "json", stream)
+    assert isinstance(handler, ServiceHandler)
+    with access_log_to(handler):
+        for number in range(0, len(clients), 40):
+            handler.write_access_lines([_line(number, client) for client in clients[number : number + 40]])
     assert len(stream.writes) > 1
     assert all(len(text.encode()) <= 4096 and text.endswith("\n") for text in stream.writes)
     written = "".join(stream.writes).splitlines()
@@ -170,12 +198,12 @@ async def test_another_handler_gets_a_record_of_each_line_and_every_handler_does
     plain.setFormatter(logging.Formatter("%(name)s %(request_id)s %(message)s"))
     with access_log_to(service_handler([], "text", ours), plain):
         write_access(_line(1))
-        await asyncio.sleep(0)
+        await _written_in_time()
         message = '127.0.0.1:5 - "GET /products/{id}" 200 in 0.34 ms on products_db'
         assert theirs.getvalue() == f"uvicorn.access id-1 {message}\n"
         ACCESS.addFilter(lambda record: True)  # any filter but the service's own
         write_access(_line(2))
-        await asyncio.sleep(0)
+        await _written_in_time()
     assert ours.getvalue().count("request_id=") == 2
     assert theirs.getvalue().count("uvicorn.access") == 2
 
@@ -196,7 +224,7 @@ async def test_a_line_with_a_secret_is_redacted_and_one_without_is_as_it_came(lo
     with access_log_to(service_handler([SECRET], log_format, stream)):  # type: ignore[arg-type]
         write_access(_line(1, f"127.0.0.1:{SECRET}"))
         write_access(_line(2))
-        await asyncio.sleep(0)
+        write_queued()
     first, second = stream.getvalue().splitlines()
     assert SECRET not in first
     assert "127.0.0.1:***" in first
