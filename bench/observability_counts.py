@@ -147,7 +147,8 @@ def main(argv: list[str]) -> int:
         tempfile.TemporaryDirectory(prefix="multidb-counts-") as scratch,
         ThreadPoolExecutor(os.cpu_count()) as pool,  # one valgrind a core
     ):
-        done = dict(zip(runs, pool.map(lambda run: measured(run[0], run[1], Path(scratch)), runs), strict=True))
+        counted_runs = pool.map(lambda run: measured(run[0], run[1], Path(scratch)), runs)
+        done = dict(zip(runs, counted_runs, strict=True))
         for per_turn in args.per_turn:
             found = {variant: done[variant, per_turn] for variant in args.variants}
             off = found.get("off")
