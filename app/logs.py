@@ -89,9 +89,9 @@ class WithRequestId(logging.Filter):
 
 
 class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """The service's handler (service_handler). It writes the access lines of a turn of the
-    event loop itself, in one go (write_access_lines); before any other line, and on flush
-    (at exit, logging.shutdown), the access lines queued before it (app.access_log)."""
+    """The service's handler (service_handler). It writes the queued access lines itself, in
+    one go (write_access_lines, app.access_log); before any other line, and on flush (at
+    exit, logging.shutdown), the access lines queued before it."""
 
     def __init__(
         self, stream: TextIO | None, formatter: TextFormatter | JsonFormatter, redact: RedactSecrets
@@ -153,6 +153,17 @@ class ServiceHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def handle(self, record: logging.LogRecord) -> bool:
         write_queued()  # the access lines before it first: no line is reordered
         return bool(super().handle(record))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """StreamHandler's, but for the stream's own flush: flush() writes the queue, which
+        must not be done under this handler's lock (it takes other handlers')."""
+        try:
+            self.stream.write(self.format(record) + self.terminator)
+            self.stream.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
     def flush(self) -> None:
         write_queued()
