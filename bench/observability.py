@@ -1,18 +1,22 @@
 """python -m bench.observability: what leaving the observability on costs.
 
-The service with OBSERVED_SETTINGS (bench/variants.py: metrics and JSON logs) against the
-service without them, alternated under wrk on GET /products/{id} and POST /products. By
-default as `make bench` runs them, and as issue 15 measures its cost: "on" at INFO (one
-JSON access line per request), "off" at WARNING (no line per request). With --log-level,
-both at that level: at WARNING the metrics alone; at INFO the JSON line against a text one.
+Four servers of the service, alternated round by round under wrk on GET /products/{id}
+and POST /products, so that the runs of one round are adjacent in time:
 
-A third server, the "off" service again ("control"), runs in the same rounds: its ratio to
-"off" is what two servers of one build differ by on this machine (5% on the bench machine,
-whose runs move by 10-15%), the yardstick for the ratio that matters.
-With --off-code, "without them" is the service of another checkout (e.g. `git archive main
-| tar -x -C /tmp/main`, from before request ids), to measure what is always on. Prints and
-appends to results/observability.md: each ratio is the median over rounds of on ÷ off, the
-runs of one round adjacent in time.
+- "off": the service as it runs by default with its observability off: metrics off,
+  text logs at LOG_LEVEL=INFO, so one text access line per request (request ids are
+  always on);
+- the observed service: OBSERVED_SETTINGS (bench/variants.py: metrics on, JSON logs) at
+  the same level, so one JSON access line per request: issue 15's "Cost" is this ÷ off;
+- "control": off again, what two servers of one build differ by in one run here;
+- "no access line": off at LOG_LEVEL=WARNING, what the access line itself costs (in
+  either format); the observed service ÷ it is the cost of everything together.
+
+With --log-level, every server but "no access line" runs at that level (at WARNING, the
+metrics alone). With --off-code, "off", "control" and "no access line" are the service of
+another checkout (e.g. `git archive main | tar -x -C /tmp/main`), to measure what is
+always on. Prints and appends to results/observability.md: each ratio is the median over
+rounds of the ratio of the two runs of one round.
 """
 
 from __future__ import annotations
@@ -25,17 +29,18 @@ from dataclasses import replace
 from pathlib import Path
 from statistics import median
 
-from bench.backends import BACKENDS, OBSERVED, SERVICE
+from bench.backends import BACKENDS, OBSERVED
 from bench.load import WORKLOADS
 from bench.report import ratio
-from bench.run import Contender, Options, Outcome, measure_in_turn, prepared, started_servers
+from bench.run import Contender, Options, Outcome, Sample, measure_in_turn, prepared, started_servers
 from bench.servers import Server
 from bench.variants import OBSERVED_LOG_LEVEL, OBSERVED_SETTINGS, service_server
 
 logger = logging.getLogger("bench")
 MEASURED = ("GET one", "POST")
 OFF = "off"
-CONTROL = "control: the same service again"
+CONTROL = "control: off again"
+NO_LINE = "no access line: off at LOG_LEVEL=WARNING"
 
 
 def contenders(*servers: Server) -> list[Contender]:
@@ -43,48 +48,59 @@ def contenders(*servers: Server) -> list[Contender]:
     return [Contender(workload, server) for workload in measured for server in servers]
 
 
-def servers(
-    environment: dict[str, str], workdir: Path, off_code: Path | None, levels: tuple[str, str]
-) -> tuple[Server, Server, Server]:
-    """(off, on, control: off again), at `levels` (off's, on's)."""
-    on_environment = {**environment, **OBSERVED_SETTINGS, "LOG_LEVEL": levels[1]}
-    on = service_server(OBSERVED, on_environment, workdir / "observed.log")
-    environment = {**environment, "LOG_LEVEL": levels[0]}
+def servers(environment: dict[str, str], workdir: Path, off_code: Path | None, level: str) -> list[Server]:
+    """off, the observed service, control (off again) and off without an access line."""
+    on = service_server(
+        OBSERVED, {**environment, **OBSERVED_SETTINGS, "LOG_LEVEL": level}, workdir / "on.log"
+    )
 
-    def off_server(name: str, log: Path) -> Server:
+    def off_server(name: str, at: str, log: Path) -> Server:
+        off = {**environment, "LOG_LEVEL": at}
         if off_code is None:
-            return service_server(name, environment, log)
-        server = service_server(name, {**environment, "PYTHONPATH": str(off_code)}, log)
-        return replace(server, cwd=off_code)
+            return service_server(name, off, log)
+        return replace(service_server(name, {**off, "PYTHONPATH": str(off_code)}, log), cwd=off_code)
 
-    off = off_server(SERVICE if off_code is None else OFF, workdir / "off.log")
-    return off, on, off_server(CONTROL, workdir / "control.log")
+    return [
+        off_server(OFF, level, workdir / "off.log"),
+        on,
+        off_server(CONTROL, level, workdir / "control.log"),
+        off_server(NO_LINE, "WARNING", workdir / "no-line.log"),
+    ]
 
 
-def report(outcome: Outcome, backend: str, off_name: str, levels: tuple[str, str]) -> str:
-    off = "the service without them" if off_name == SERVICE else "the service of the --off-code checkout"
+def report(outcome: Outcome, backend: str, off_code: Path | None, level: str) -> str:
+    off = "this checkout" if off_code is None else f"the checkout in {off_code}"
     lines = [
-        f"## {backend}: the service with {OBSERVED_SETTINGS} at LOG_LEVEL={levels[1]} ÷ {off} "
-        f"at LOG_LEVEL={levels[0]}\n",
+        f"## {backend}: the service with {OBSERVED_SETTINGS} ÷ off ({off}, metrics off, text logs), "
+        f"both at LOG_LEVEL={level}\n",
         "| workload | server | req/s | ÷ off | CPU µs/req | ÷ off |",
         "|---|---|---:|---:|---:|---:|",
     ]
+
+    def samples(workload: str, name: str) -> list[Sample]:
+        return [s for s in outcome.samples if s.workload == workload and s.variant == name]
+
     for workload in MEASURED:
-        theirs = [s for s in outcome.samples if s.workload == workload and s.variant == off_name]
-        for name in (OBSERVED, CONTROL):
-            mine = [s for s in outcome.samples if s.workload == workload and s.variant == name]
+        theirs = samples(workload, OFF)
+        for name in (OBSERVED, CONTROL, NO_LINE, OFF):
+            mine = samples(workload, name)
             if not mine or not theirs:
                 continue
+            relative = name != OFF
             lines.append(
                 f"| {workload} | {name} | {median(s.requests_per_s for s in mine):,.0f} "
-                f"| {_three(ratio(mine, theirs, 'requests_per_s'))} "
+                f"| {_three(ratio(mine, theirs, 'requests_per_s')) if relative else ''} "
                 f"| {median(s.cpu_us_per_request for s in mine):,.0f} "
-                f"| {_three(ratio(mine, theirs, 'cpu_us_per_request'))} |"
+                f"| {_three(ratio(mine, theirs, 'cpu_us_per_request')) if relative else ''} |"
             )
-        if theirs:
+    lines.append("\nAll of it (metrics, JSON logs, the access line) against no access line at all:\n")
+    for workload in MEASURED:
+        on, bare = samples(workload, OBSERVED), samples(workload, NO_LINE)
+        if on and bare:
             lines.append(
-                f"| {workload} | {off_name} | {median(s.requests_per_s for s in theirs):,.0f} | "
-                f"| {median(s.cpu_us_per_request for s in theirs):,.0f} | |"
+                f'- {workload}: the observed service ÷ "{NO_LINE}": '
+                f"req/s {_three(ratio(on, bare, 'requests_per_s'))}, "
+                f"CPU {_three(ratio(on, bare, 'cpu_us_per_request'))}"
             )
     return "\n".join(lines) + "\n"
 
@@ -102,13 +118,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--off-code", type=Path, help="a checkout whose service is the 'off' variant")
+    parser.add_argument("--off-code", type=Path, help="a checkout whose service is 'off'")
     parser.add_argument(
-        "--log-level", help=f"both variants' LOG_LEVEL (default: on at {OBSERVED_LOG_LEVEL}, off at WARNING)"
+        "--log-level", default=OBSERVED_LOG_LEVEL, help="the servers' LOG_LEVEL (default %(default)s)"
     )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "observability.md")
     args = parser.parse_args(argv)
-    levels = (args.log_level or "WARNING", args.log_level or OBSERVED_LOG_LEVEL)
     backend = BACKENDS[args.backend]
     urls = {backend.key: args.url} if args.url else {}
     options = Options((backend.key,), args.seconds, args.warmup, args.runs, args.seed, urls=urls)
@@ -117,11 +132,11 @@ def main(argv: list[str]) -> int:
         tempfile.TemporaryDirectory(prefix="multidb-observability-") as scratch,
         prepared(backend, options, Path(scratch)) as ready,
     ):
-        off, on, control = servers(ready.environment, ready.workdir, args.off_code, levels)
-        with started_servers(backend.name, [off, on, control], outcome.problems) as running:
-            if len(running) == 3:
-                measure_in_turn(backend.name, contenders(off, on, control), options, ready.ids_file, outcome)
-    text = report(outcome, backend.name, off.name, levels)
+        chosen = servers(ready.environment, ready.workdir, args.off_code, args.log_level)
+        with started_servers(backend.name, chosen, outcome.problems) as running:
+            if len(running) == len(chosen):
+                measure_in_turn(backend.name, contenders(*running), options, ready.ids_file, outcome)
+    text = report(outcome, backend.name, args.off_code, args.log_level)
     if outcome.problems:
         text += "\nProblems:\n" + "\n".join(f"- {problem}" for problem in outcome.problems) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -13,8 +13,8 @@ from bench.servers import Server, clean_environment, free_port
 ROOT = Path(__file__).resolve().parent.parent
 # The service with its observability on (README "Operating it"): metrics, and JSON logs at
 # the service's default LOG_LEVEL, so one JSON access line per request (request ids are
-# always on); "service" has metrics off and no access line. Each part apart, at either
-# level: python -m bench.observability.
+# always on); "service" has metrics off and, at WARNING as its baselines, no access line.
+# Against the service's defaults (text access lines at INFO): python -m bench.observability.
 OBSERVED_SETTINGS = {"LOG_FORMAT": "json", "METRICS": "true"}
 OBSERVED_LOG_LEVEL = "INFO"
 OBSERVABILITY_OFF = {"METRICS": "false"}
