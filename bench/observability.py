@@ -111,7 +111,11 @@ def _three(value: float | None) -> str:
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    parser = argparse.ArgumentParser(prog="python -m bench.observability", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.observability",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--backend", default="postgres", choices=list(BACKENDS))
     parser.add_argument("--url", help="the database (dropped and created again); default the bench's")
     parser.add_argument("--seconds", type=float, default=5.0)
