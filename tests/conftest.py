@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import make_url
 
 from tests.support import backends
-from tests.support.servers import MariaDBServer, PostgresServer, Server, ServerUnavailable
+from tests.support.servers import MariaDBServer, PostgresServer, SecantusServer, Server, ServerUnavailable
 
 pytest_plugins = ["tests.support.figures"]
 
@@ -105,24 +105,13 @@ def _shown(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = backends.url_of("mongodb")
-    if url:
-        backends.ran("mongodb", f"TEST_MONGODB_URL={_shown(url)}")
+def mongodb_url() -> Iterator[str]:
+    """TEST_MONGODB_URL, else a SecantusDB server of the tests' own, in a process of its
+    own. It ran in this process, on a thread, until two full runs saw this process stall
+    for seconds (tests/faults/test_database_hangs.py); a server that shares the tests'
+    GIL can cause that, and a real MongoDB never does."""
+    with _given_or_own("mongodb", lambda: SecantusServer(durable=False)) as url:
         yield url
-        return
-    try:
-        from secantus import SecantusDBServer
-    except ImportError as error:
-        backends.unavailable("mongodb", f"no TEST_MONGODB_URL, and SecantusDB is not installed: {error}")
-
-    server = SecantusDBServer(port=0, storage_path=str(tmp_path_factory.mktemp("secantus")))
-    server.start()
-    backends.ran("mongodb", f"an in-process SecantusDB server, {server.uri} (no TEST_MONGODB_URL set)")
-    try:
-        yield server.uri
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ ENABLE = {
     "(the tests start a server of their own), or set TEST_POSTGRES_URL=postgresql://USER@HOST:5432/DATABASE",
     "mysql": "install Debian's mariadb-server (the tests start a server of their own), "
     "or set TEST_MYSQL_URL=mysql://USER@HOST:3306/DATABASE",
-    "mongodb": "pip install -e '.[dev]' (an in-process SecantusDB server), "
+    "mongodb": "pip install -e '.[dev]' (a SecantusDB server of the tests' own), "
     "or set TEST_MONGODB_URL=mongodb://HOST:27017",
     "sqlserver": "install Debian's unixodbc and tdsodbc, "
     "and set TEST_SQLSERVER_URL=mssql://sa:PASSWORD@HOST:1433/master?driver=FreeTDS&TDS_Version=7.4",

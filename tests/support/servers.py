@@ -355,15 +355,18 @@ class MariaDBServer(Server):
 
 class SecantusServer(Server):
     """The MongoDB-wire server secantusdb, as a process of its own (so that it can be
-    killed), keeping its data in the server's directory across restarts. With `auth`,
-    every command but the handshake needs a user (see `add_user`)."""
+    killed, and so that its work never holds this process's GIL or event loop), keeping
+    its data in the server's directory across restarts. With `auth`, every command but
+    the handshake needs a user (see `add_user`); without `durable`, commits are not
+    synced to disk (the session's shared server: faster, and nothing kills it)."""
 
     system_user = None
     database = "multidb_test"
 
-    def __init__(self, auth: bool = False) -> None:
+    def __init__(self, auth: bool = False, durable: bool = True) -> None:
         super().__init__()
         self.auth = auth
+        self.durable = durable
         try:
             import secantus  # noqa: F401
         except ImportError as error:
@@ -375,13 +378,17 @@ class SecantusServer(Server):
             *("--storage-path", str(self.root / "data"), "--log-level", "WARNING"),
             # Durable commits, as a server in production runs: secantusdb honours a write's
             # j:true, but not commitTransaction's, and a unit of work commits that way.
-            "--sync-on-commit",
+            *(["--sync-on-commit"] if self.durable else []),
             *(["--auth"] if self.auth else []),
         ]
 
     @property
     def url(self) -> str:
         return f"mongodb://127.0.0.1:{self.port}/"
+
+    @property
+    def program(self) -> str:
+        return "python -m secantus"
 
     async def _answers(self) -> bool:
         return await asyncio.to_thread(self._pings)
