@@ -107,9 +107,10 @@ def _shown(url: str) -> str:
 @pytest.fixture(scope="session")
 def mongodb_url() -> Iterator[str]:
     """TEST_MONGODB_URL, else a SecantusDB server of the tests' own, in a process of its
-    own. It ran in this process, on a thread, until two full runs saw this process stall
-    for seconds (tests/faults/test_database_hangs.py); a server that shares the tests'
-    GIL can cause that, and a real MongoDB never does."""
+    own. It ran in this process, on a thread, until two full runs saw the hung requests
+    of tests/faults/test_database_hangs.py time out (after 3 s, then 8 s) before /health
+    answered (0.5 s alone): most likely a stall of this process, which a server sharing
+    the tests' GIL can cause, and a real MongoDB cannot."""
     with _given_or_own("mongodb", lambda: SecantusServer(durable=False)) as url:
         yield url
 
