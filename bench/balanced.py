@@ -13,8 +13,9 @@ from pathlib import Path
 
 import psutil
 
-from bench.servers import Server, StartFailed, free_port
+from bench.servers import Server, StartFailed
 from tests.support.haproxy import HAPROXY, SERVED_BY, command, rendered
+from tests.support.ports import free_port
 
 ROTATION_TIMEOUT = 30.0
 

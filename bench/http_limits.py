@@ -18,8 +18,9 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from bench.servers import Server, free_port
+from bench.servers import Server
 from bench.variants import python_environment
+from tests.support.ports import free_port
 
 # The service as python -m app configures it, but on uvicorn's own protocol.
 PLAIN = """

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from bench.backends import OBSERVED, SERVICE, Target
-from bench.servers import Server, clean_environment, free_port
+from bench.servers import Server, clean_environment
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 # The service with its observability on (README "Operating it"): metrics, and JSON logs at

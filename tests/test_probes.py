@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.models.products import PRODUCTS
-from tests.support.proxy import free_port
+from tests.support.ports import free_port
 from tests.support.service import container, serve, settings
 
 KEY = "probe-key-0123456789abcdef"

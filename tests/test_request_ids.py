@@ -19,7 +19,7 @@ from fastapi import APIRouter
 from app.logs import service_handler
 from app.main import create_app
 from containers import Container
-from tests.support.proxy import free_port
+from tests.support.ports import free_port
 from tests.support.service import container, settings
 
 KEY = "full-key-0123456789abcdef"

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import make_url
 
+from tests.support.ports import free_port
 from tests.support.process import Service, service_environment
-from tests.support.proxy import free_port
 
 SECRET = "Sup3r-S3cret-Zq9xW"
 API_KEY = "Api-K3y-Qw8zT-0123456789"  # a key is a secret like a password

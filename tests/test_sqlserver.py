@@ -19,7 +19,7 @@ from app.errors import Unavailable
 from app.models import EVENTS, PRODUCTS, USERS
 from settings import DatabaseConfig
 from tests.support import backends
-from tests.support.proxy import free_port
+from tests.support.ports import free_port
 
 DIALECT: Any = mssql.dialect()  # type: ignore[no-untyped-call]
 # What the dialect learns on connecting to SQL Server 2022 (the docker-compose image).

@@ -19,8 +19,8 @@ from app.adapters.interface import PoolUse
 from app.api.status_page import DatabaseView, StatusView, render
 from app.controllers.health import DatabaseHealth, ReplicaHealth
 from tests.support.browser import ARTIFACTS, CHROMIUM, NO_CHROMIUM, chromium
+from tests.support.ports import free_port
 from tests.support.process import Service, service_environment
-from tests.support.proxy import free_port
 from tests.support.service import container, serve, settings
 
 KEY = "status-key-0123456789abcdef"

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 
 from tests.support.haproxy import SERVED_BY, command, rendered
+from tests.support.ports import free_port
 from tests.support.process import Service
-from tests.support.proxy import free_port
 from tests.support.servers import _die_with_parent
 
 

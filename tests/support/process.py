@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.proxy import free_port
+from tests.support.ports import free_port
 
 SERVICE_VARIABLES = (
     "DB_",

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.support.proxy import free_port
+from tests.support.ports import free_port
 from tests.support.servers import NO_NATIVE_AIO
 
 APP_USER, APP_PASSWORD, DATABASE = "app", "app-pw", "shop"

@@ -25,7 +25,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any
 
-from tests.support.proxy import free_port
+from tests.support.ports import free_port
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 READY_ATTEMPTS = 300  # 0.1 s apart: a server that is not up after half a minute is broken
