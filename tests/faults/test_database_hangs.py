@@ -20,9 +20,10 @@ from tests.support.servers import Server
 from tests.support.service import container, serve, settings
 
 # Long enough that the hung requests still hang when the others have answered. With 3 s,
-# a full CI run once saw all four end before /health answered (0.5 s at most alone): most
-# likely a stall of this process's event loop, which also runs SecantusDB and the clients
-# (not reproduced in 5 runs of the test alone).
+# and once with 8 s, a full CI run saw all four end before /health answered (0.5 s at most
+# alone): most likely a stall of this process while the session's SecantusDB ran on a
+# thread of it (it has its own process since: tests/conftest.py); not reproduced alone.
+# LoopStalls says, if it happens again, how long this process's loop stood still.
 QUERY_TIMEOUT = 8.0
 HEALTH_TIMEOUT = 0.5
 POLLS = 300
